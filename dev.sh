@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The README's entry commands:
+#   ./dev.sh serve   run the server on the embedded store (./data) with the fixtures, on :8080
+#   ./dev.sh test    run the whole test suite
+#   ./dev.sh bench   run the benchmarks (release build; figures written under bench-results/)
+# They install what a fresh Debian machine lacks (RocksDB's bindgen needs libclang) and keep the
+# build in a target directory outside the clone, shared by serve and test.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/lieux-communs-target}"
+
+deps() {
+  if ! command -v cargo >/dev/null; then
+    echo "cargo is missing: install the Rust toolchain (https://rustup.rs)" >&2
+    exit 1
+  fi
+  if ! compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null \
+     && ! compgen -G "/usr/lib/*/libclang*.so*" >/dev/null; then
+    echo "installing libclang-dev and a C++ compiler (needed to build RocksDB)" >&2
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq libclang-dev clang g++ >/dev/null
+  fi
+}
+
+case "${1:-}" in
+  serve) shift; deps; exec cargo run --bin lieux-communs -- serve "$@" ;;
+  test)  shift; deps; exec cargo test --all-targets "$@" ;;
+  bench) shift; deps; exec cargo bench --bench bench -- "$@" ;;
+  *) echo "usage: ./dev.sh serve|test|bench [args…]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,115 @@
+//! The one error type of the service. Each variant maps to a status code and a problem body
+//! (RFC 9457 `application/problem+json`); internal causes are logged, never sent.
+
+use crate::rdf::SyntaxError;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    BadRequest(String),
+    /// A syntax error in a request body or query, with its position.
+    #[error("{what}: {error}")]
+    Syntax { what: &'static str, error: SyntaxError },
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("none of the media types in Accept is available here; available: {}", .0.join(", "))]
+    NotAcceptable(Vec<&'static str>),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("the request body is larger than the limit of {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("unsupported media type {given:?}; accepted: {}", accepted.join(", "))]
+    UnsupportedMediaType { given: String, accepted: Vec<&'static str> },
+    /// The data does not conform to the shapes; the body is the validation report (JSON-LD).
+    #[error("the data does not conform to the shapes")]
+    Invalid { report_jsonld: Vec<u8> },
+    #[error("the query was stopped after the {}-second timeout", .0.as_secs())]
+    Timeout(Duration),
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl Error {
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(cause.into())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) | Self::Syntax { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl From<oxigraph::store::StorageError> for Error {
+    fn from(e: oxigraph::store::StorageError) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Invalid { report_jsonld } = self {
+            return (
+                status,
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/ld+json"))],
+                report_jsonld,
+            )
+                .into_response();
+        }
+        if let Self::Internal(cause) = &self {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        let mut body = json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Error"),
+            "status": status.as_u16(),
+            "detail": self.to_string(),
+        });
+        if let Self::Syntax { error, .. } = &self {
+            if let (Some(line), Some(column)) = (error.line, error.column) {
+                body["line"] = line.into();
+                body["column"] = column.into();
+            }
+        }
+        let mut response = (
+            status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))],
+            body.to_string(),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

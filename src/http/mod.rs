@@ -1,0 +1,221 @@
+//! The HTTP surface: shared state, the router and its tower layers.
+
+pub mod error;
+pub mod meta;
+pub mod sparql;
+pub mod validate;
+
+use crate::config::Config;
+use crate::rdf::{self, Contexts};
+use crate::render::Compactor;
+use crate::shacl::service::Validator;
+use oxigraph::model::{GraphName, Quad};
+use crate::sparql::QueryEngine;
+use crate::store::AppStore;
+use axum::body::{Body, Bytes};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use error::{Error, Result};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::Triple;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::compression::CompressionLayer;
+use tower_http::cors::{Any, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: AppStore,
+    pub config: Arc<Config>,
+    pub contexts: Contexts,
+    pub engine: QueryEngine,
+    pub meta: Arc<meta::SelfDescription>,
+    pub validator: Arc<Validator>,
+    pub compactor: Arc<Compactor>,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: AppStore, contexts: Contexts) -> anyhow::Result<Self> {
+        let validator = Validator::load(&config.shapes_dir)?;
+        let meta = meta::SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
+        let compactor = Compactor::from_context(&meta.context, &store.base.context())?;
+        let engine = QueryEngine::new(Duration::from_secs(config.query_timeout_s));
+        Ok(Self {
+            store,
+            config: Arc::new(config),
+            contexts,
+            engine,
+            meta: Arc::new(meta),
+            validator: Arc::new(validator),
+            compactor: Arc::new(compactor),
+        })
+    }
+
+    /// Reads a request body up to the configured limit.
+    pub async fn read_body(&self, body: Body) -> Result<Bytes> {
+        let limit = self.config.max_body_bytes;
+        axum::body::to_bytes(body, limit).await.map_err(|e| {
+            if is_length_limit(&e) {
+                Error::PayloadTooLarge(limit)
+            } else {
+                Error::BadRequest(format!("cannot read the request body: {e}"))
+            }
+        })
+    }
+
+    /// Parses a request body as RDF, by its Content-Type: 415 for an unknown type, 400 with the
+    /// position of a syntax error. Triples land in `graph`.
+    pub fn parse_rdf_body(&self, headers: &HeaderMap, body: &[u8], graph: &GraphName) -> Result<Vec<Quad>> {
+        let content_type = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let format = rdf::format_from_media_type(content_type).ok_or_else(|| Error::UnsupportedMediaType {
+            given: content_type.to_owned(),
+            accepted: RDF_INPUT_TYPES.to_vec(),
+        })?;
+        rdf::parse(body, format, self.store.base.as_str(), graph, false, &self.contexts).map_err(|error| {
+            Error::Syntax {
+                what: "the request body is not valid",
+                error,
+            }
+        })
+    }
+
+    /// True when the request carries the admin token (compared in constant time).
+    pub fn is_admin(&self, headers: &HeaderMap) -> bool {
+        match (&self.config.admin_token, bearer(headers)) {
+            (Some(expected), Some(given)) => constant_time_eq(expected, given),
+            _ => false,
+        }
+    }
+}
+
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = err.source();
+    }
+    false
+}
+
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+pub fn constant_time_eq(a: &str, b: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+pub fn accept(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
+}
+
+/// The RDF media types accepted in request bodies.
+pub const RDF_INPUT_TYPES: &[&str] = &[
+    "application/ld+json",
+    "text/turtle",
+    "application/n-triples",
+    "application/n-quads",
+    "application/trig",
+    "application/rdf+xml",
+];
+
+/// The RDF syntaxes a graph can be answered in, in the server's order of preference.
+pub const GRAPH_MEDIA_TYPES: &[(&str, RdfFormat)] = &[
+    ("text/turtle", RdfFormat::Turtle),
+    ("application/ld+json", rdf::JSON_LD),
+    ("application/n-triples", RdfFormat::NTriples),
+    ("application/n-quads", RdfFormat::NQuads),
+    ("application/rdf+xml", RdfFormat::RdfXml),
+    ("application/trig", RdfFormat::TriG),
+];
+
+/// Picks an RDF syntax from Accept among `offered` (a slice of GRAPH_MEDIA_TYPES order).
+pub fn negotiate_rdf(headers: &HeaderMap, offered: &[(&'static str, RdfFormat)]) -> Result<RdfFormat> {
+    let types: Vec<&'static str> = offered.iter().map(|(m, _)| *m).collect();
+    rdf::negotiate(accept(headers), &types)
+        .map(|i| offered[i].1)
+        .ok_or(Error::NotAcceptable(types))
+}
+
+/// A graph answered in the syntax the client asked for.
+pub fn graph_response(headers: &HeaderMap, triples: &[Triple]) -> Result<Response> {
+    let format = negotiate_rdf(headers, GRAPH_MEDIA_TYPES)?;
+    let body = rdf::serialize_triples(triples, format)?;
+    Ok(with_type(format.media_type(), body))
+}
+
+pub fn with_type(media_type: &str, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    if let Ok(value) = HeaderValue::from_str(media_type) {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+}
+
+pub fn router(state: AppState) -> Router {
+    // Reads are open to every origin; writes need a bearer token, which CORS does not allow,
+    // so browsers on other origins cannot write.
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
+        .allow_headers([header::ACCEPT, header::CONTENT_TYPE])
+        .expose_headers([header::CONTENT_TYPE, header::ETAG, header::LOCATION]);
+    Router::new()
+        .route("/sparql", get(sparql::get).post(sparql::post))
+        .route("/query", get(sparql::get).post(sparql::post))
+        .route("/validate", axum::routing::post(validate::post))
+        .merge(meta::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::disable())
+        .layer(CompressionLayer::new())
+        .layer(cors)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
+    Error::NotFound(format!("no resource at {method} {}", uri.path()))
+}
+
+/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

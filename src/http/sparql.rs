@@ -1,0 +1,149 @@
+//! `/sparql` (and `/query`): the SPARQL 1.1 Protocol. Queries are open; updates need the admin
+//! token. Without a query, GET answers the service description.
+
+use super::error::{Error, Result};
+use super::{accept, with_type, AppState};
+use crate::sparql::{self, parse_query};
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+
+/// The protocol's parameters, from a query string or a form body; names may repeat.
+#[derive(Default)]
+struct Params {
+    query: Vec<String>,
+    update: Vec<String>,
+    default_graph_uri: Vec<String>,
+    named_graph_uri: Vec<String>,
+    using_graph_uri: Vec<String>,
+    using_named_graph_uri: Vec<String>,
+    format: Option<String>,
+}
+
+impl Params {
+    fn parse(encoded: &[u8]) -> Self {
+        let mut params = Self::default();
+        for (key, value) in url::form_urlencoded::parse(encoded) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "query" => params.query.push(value),
+                "update" => params.update.push(value),
+                "default-graph-uri" => params.default_graph_uri.push(value),
+                "named-graph-uri" => params.named_graph_uri.push(value),
+                "using-graph-uri" => params.using_graph_uri.push(value),
+                "using-named-graph-uri" => params.using_named_graph_uri.push(value),
+                "format" | "output" => params.format = Some(value),
+                _ => {}
+            }
+        }
+        params
+    }
+
+    fn single(values: Vec<String>, name: &str) -> Result<Option<String>> {
+        if values.len() > 1 {
+            return Err(Error::BadRequest(format!(
+                "the request has {} '{name}' parameters; exactly one is allowed",
+                values.len()
+            )));
+        }
+        Ok(values.into_iter().next())
+    }
+}
+
+pub async fn get(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response> {
+    let mut params = Params::parse(raw.unwrap_or_default().as_bytes());
+    if !params.update.is_empty() {
+        return Err(Error::BadRequest("SPARQL Update must be sent with POST".into()));
+    }
+    match Params::single(std::mem::take(&mut params.query), "query")? {
+        Some(query) => run_query(&state, &headers, query, params).await,
+        None => state.meta.service_description(&headers),
+    }
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let url_params = Params::parse(raw.unwrap_or_default().as_bytes());
+    let body = state.read_body(body).await?;
+    let utf8 = |bytes: &[u8]| {
+        String::from_utf8(bytes.to_vec())
+            .map_err(|e| Error::BadRequest(format!("the request body is not UTF-8: {e}")))
+    };
+    match essence.as_str() {
+        "application/x-www-form-urlencoded" => {
+            let mut params = Params::parse(&body);
+            if params.format.is_none() {
+                params.format = url_params.format;
+            }
+            let query = Params::single(std::mem::take(&mut params.query), "query")?;
+            let update = Params::single(std::mem::take(&mut params.update), "update")?;
+            match (query, update) {
+                (Some(query), None) => run_query(&state, &headers, query, params).await,
+                (None, Some(update)) => run_update(&state, &headers, &update, &params).await,
+                (Some(_), Some(_)) => Err(Error::BadRequest(
+                    "the request has both 'query' and 'update'; send one operation".into(),
+                )),
+                (None, None) => Err(Error::BadRequest(
+                    "the form has neither a 'query' nor an 'update' parameter".into(),
+                )),
+            }
+        }
+        "application/sparql-query" => {
+            if !url_params.query.is_empty() {
+                return Err(Error::BadRequest(
+                    "a direct POST carries the query in its body, not also in the URL".into(),
+                ));
+            }
+            run_query(&state, &headers, utf8(&body)?, url_params).await
+        }
+        "application/sparql-update" => run_update(&state, &headers, &utf8(&body)?, &url_params).await,
+        _ => Err(Error::UnsupportedMediaType {
+            given: content_type.to_owned(),
+            accepted: vec![
+                "application/sparql-query",
+                "application/sparql-update",
+                "application/x-www-form-urlencoded",
+            ],
+        }),
+    }
+}
+
+async fn run_query(state: &AppState, headers: &HeaderMap, query: String, params: Params) -> Result<Response> {
+    let parsed = parse_query(
+        &query,
+        state.store.base.as_str(),
+        &params.default_graph_uri,
+        &params.named_graph_uri,
+    )?;
+    let format = parsed.form.result_format(accept(headers), params.format.as_deref())?;
+    let body = state.engine.execute(&state.store, parsed, format).await?;
+    Ok(with_type(format.media_type(), body))
+}
+
+async fn run_update(state: &AppState, headers: &HeaderMap, update: &str, params: &Params) -> Result<Response> {
+    if state.config.admin_token.is_none() {
+        return Err(Error::Unauthorized(
+            "SPARQL Update is disabled: no admin token is configured".into(),
+        ));
+    }
+    if !state.is_admin(headers) {
+        return Err(Error::Unauthorized(
+            "SPARQL Update needs the admin token (Authorization: Bearer …)".into(),
+        ));
+    }
+    sparql::update(&state.store, update, &params.using_graph_uri, &params.using_named_graph_uri).await?;
+    Ok(Response::builder()
+        .status(axum::http::StatusCode::NO_CONTENT)
+        .body(Body::empty())
+        .map_err(Error::internal)?)
+}

@@ -1,0 +1,69 @@
+//! `POST /validate`: validate any RDF payload against the shapes and store nothing.
+
+use super::error::{Error, Result};
+use super::{accept, with_type, AppState};
+use crate::rdf;
+use crate::shacl::service::{render_report, ReportFormat};
+use crate::shacl::Change;
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use oxigraph::model::{Graph, GraphName, NamedNode, Triple};
+use serde::Deserialize;
+
+const REPORT_TYPES: &[(&str, ReportFormat)] = &[
+    ("application/ld+json", ReportFormat::JsonLd),
+    ("text/turtle", ReportFormat::Turtle),
+    ("application/n-triples", ReportFormat::NTriples),
+    ("text/plain", ReportFormat::Text),
+];
+
+#[derive(Deserialize)]
+pub struct Params {
+    /// `none` (default): the payload alone; `store`: the payload as if written, seen together
+    /// with the store's data (links to resources of the store resolve).
+    #[serde(default)]
+    context: Option<String>,
+}
+
+pub async fn post(
+    State(state): State<AppState>,
+    Query(params): Query<Params>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let offered: Vec<&'static str> = REPORT_TYPES.iter().map(|(m, _)| *m).collect();
+    let format = rdf::negotiate(accept(&headers), &offered)
+        .map(|i| REPORT_TYPES[i].1)
+        .ok_or_else(|| Error::NotAcceptable(offered))?;
+    let body = state.read_body(body).await?;
+    let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
+    let mut data = Graph::new();
+    for quad in quads {
+        data.insert(&Triple::from(quad));
+    }
+    let in_store = match params.context.as_deref() {
+        None | Some("none") => false,
+        Some("store") => true,
+        Some(other) => {
+            return Err(Error::BadRequest(format!(
+                "unknown context {other:?}: use 'none' (the payload alone) or 'store'"
+            )))
+        }
+    };
+    let validator = state.validator.clone();
+    let store = state.store.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        if in_store {
+            let scratch = NamedNode::new_unchecked(store.base.graph("validate"));
+            let change = Change { add: data, remove: Graph::new() };
+            validator.validate_change(&store.store, scratch.as_ref(), &change)
+        } else {
+            validator.validate(&data)
+        }
+    })
+    .await
+    .map_err(Error::internal)?;
+    Ok(with_type(format.media_type(), render_report(&report, format, &state.compactor)))
+}

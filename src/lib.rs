@@ -1,0 +1,32 @@
+//! Lieux Communs: the linked-data service of the tiers-lieux and their commons.
+//!
+//! Where things happen: `http` receives requests, `rdf` parses and serializes, `store` keeps the
+//! quads in Oxigraph, `sparql` evaluates queries, `vocab` names every IRI, `config` holds the
+//! settings.
+
+pub mod config;
+pub mod generate;
+pub mod http;
+pub mod rdf;
+pub mod render;
+pub mod resources;
+pub mod shacl;
+pub mod sparql;
+pub mod store;
+pub mod vocab;
+
+pub use http::error::Error;
+
+use config::Config;
+use http::AppState;
+use rdf::Contexts;
+use store::AppStore;
+
+/// Opens the store, loads the ontology and (on first start) the fixtures, and builds the state
+/// the HTTP handlers share.
+pub fn build_state(config: Config) -> anyhow::Result<AppState> {
+    let store = AppStore::open(&config)?;
+    let contexts = Contexts::new(http::meta::read_context(&config)?, &store.base);
+    store.bootstrap(&config, &contexts)?;
+    AppState::new(config, store, contexts)
+}

@@ -1,0 +1,338 @@
+//! RDF in and out: media types and content negotiation, parsing any RDF syntax (JSON-LD only
+//! with the bundled contexts), serialization.
+
+use crate::vocab;
+use oxigraph::io::{
+    JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParseError, RdfParser, RdfSerializer,
+    RdfSyntaxError,
+};
+use oxigraph::model::{GraphName, Quad, Triple};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+pub const JSON_LD: RdfFormat = RdfFormat::JsonLd {
+    profile: JsonLdProfileSet::empty(),
+};
+
+/// The RDF syntaxes we read and write, with their media type.
+pub const RDF_FORMATS: &[RdfFormat] = &[
+    JSON_LD,
+    RdfFormat::Turtle,
+    RdfFormat::NTriples,
+    RdfFormat::NQuads,
+    RdfFormat::TriG,
+    RdfFormat::RdfXml,
+    RdfFormat::N3,
+];
+
+/// Maps a Content-Type (parameters ignored) to an RDF syntax.
+pub fn format_from_media_type(media_type: &str) -> Option<RdfFormat> {
+    let essence = media_type.split(';').next()?.trim().to_ascii_lowercase();
+    match essence.as_str() {
+        "application/ld+json" | "application/json" | "application/activity+json" => Some(JSON_LD),
+        "text/turtle" | "application/x-turtle" => Some(RdfFormat::Turtle),
+        "application/n-triples" | "text/plain" => Some(RdfFormat::NTriples),
+        "application/n-quads" | "text/x-nquads" => Some(RdfFormat::NQuads),
+        "application/trig" => Some(RdfFormat::TriG),
+        "application/rdf+xml" | "application/xml" | "text/xml" => Some(RdfFormat::RdfXml),
+        "text/n3" => Some(RdfFormat::N3),
+        _ => None,
+    }
+}
+
+/// Maps a file name to an RDF syntax by its extension.
+pub fn format_from_path(path: &Path) -> Option<RdfFormat> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "json" | "jsonld" => Some(JSON_LD),
+        other => RdfFormat::from_extension(other),
+    }
+}
+
+/// Maps a short name (`turtle`, `nquads`, `jsonld`…) or a media type to an RDF syntax.
+pub fn format_from_name(name: &str) -> Option<RdfFormat> {
+    match name.to_ascii_lowercase().as_str() {
+        "turtle" | "ttl" => Some(RdfFormat::Turtle),
+        "ntriples" | "n-triples" | "nt" => Some(RdfFormat::NTriples),
+        "nquads" | "n-quads" | "nq" => Some(RdfFormat::NQuads),
+        "trig" => Some(RdfFormat::TriG),
+        "rdfxml" | "rdf/xml" | "xml" | "rdf" => Some(RdfFormat::RdfXml),
+        "jsonld" | "json-ld" | "json" => Some(JSON_LD),
+        "n3" => Some(RdfFormat::N3),
+        other => format_from_media_type(other),
+    }
+}
+
+/// One entry of an Accept header.
+struct Range<'a> {
+    essence: &'a str,
+    q: f32,
+}
+
+fn parse_accept(accept: &str) -> Vec<Range<'_>> {
+    accept
+        .split(',')
+        .filter_map(|item| {
+            let mut parts = item.split(';');
+            let essence = parts.next()?.trim();
+            if essence.is_empty() {
+                return None;
+            }
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            Some(Range { essence, q })
+        })
+        .collect()
+}
+
+/// Proactive content negotiation (RFC 9110 §12.5.1): the index of the offered media type the
+/// client prefers, the first offer when there is no Accept header, None when nothing is
+/// acceptable. Ties go to the server's order of preference.
+pub fn negotiate(accept: Option<&str>, offered: &[&str]) -> Option<usize> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return (!offered.is_empty()).then_some(0);
+    };
+    let ranges = parse_accept(accept);
+    let mut best: Option<(usize, f32, u8)> = None;
+    for (index, offer) in offered.iter().enumerate() {
+        let (otype, osub) = offer.split_once('/').unwrap_or((offer, ""));
+        // The most specific matching range decides the quality of this offer.
+        let mut matched: Option<(u8, f32)> = None;
+        for range in &ranges {
+            let (rtype, rsub) = range.essence.split_once('/').unwrap_or((range.essence, ""));
+            let specificity = if rtype.eq_ignore_ascii_case(otype) && rsub.eq_ignore_ascii_case(osub) {
+                3
+            } else if rtype.eq_ignore_ascii_case(otype) && rsub == "*" {
+                2
+            } else if rtype == "*" && rsub == "*" {
+                1
+            } else {
+                continue;
+            };
+            if matched.is_none_or(|(s, _)| specificity > s) {
+                matched = Some((specificity, range.q));
+            }
+        }
+        if let Some((specificity, q)) = matched {
+            if q > 0.0 && best.is_none_or(|(_, bq, bs)| q > bq || (q == bq && specificity > bs)) {
+                best = Some((index, q, specificity));
+            }
+        }
+    }
+    best.map(|(index, _, _)| index)
+}
+
+/// The JSON-LD contexts the server resolves, by URL. No other remote context is ever fetched.
+#[derive(Clone, Default)]
+pub struct Contexts {
+    documents: Arc<HashMap<String, Vec<u8>>>,
+}
+
+impl Contexts {
+    /// Our own context, under its public IRI and under the server's `{base}context.jsonld`.
+    pub fn new(own_context: Vec<u8>, base: &vocab::Base) -> Self {
+        let mut documents = HashMap::new();
+        documents.insert(vocab::CONTEXT_IRI.to_owned(), own_context.clone());
+        documents.insert(base.context(), own_context);
+        Self {
+            documents: Arc::new(documents),
+        }
+    }
+
+    pub fn with(mut self, url: &str, document: Vec<u8>) -> Self {
+        Arc::make_mut(&mut self.documents).insert(url.to_owned(), document);
+        self
+    }
+
+    pub fn get(&self, url: &str) -> Option<&[u8]> {
+        self.documents.get(url).map(Vec::as_slice)
+    }
+
+    fn loader(
+        &self,
+    ) -> impl Fn(&str) -> Result<LoadedDocument, Box<dyn std::error::Error + Send + Sync>>
+           + Send
+           + Sync
+           + std::panic::UnwindSafe
+           + std::panic::RefUnwindSafe
+           + 'static {
+        let documents = Arc::clone(&self.documents);
+        move |url| match documents.get(url) {
+            Some(content) => Ok(LoadedDocument {
+                url: url.to_owned(),
+                content: content.clone(),
+                format: JSON_LD,
+            }),
+            None => Err(format!(
+                "remote context <{url}> is not allowed: only the bundled contexts ({}) resolve",
+                documents.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+            )
+            .into()),
+        }
+    }
+}
+
+/// A syntax error with its position (1-based line and column) when the parser gives one.
+#[derive(Debug, Clone)]
+pub struct SyntaxError {
+    pub message: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "line {line}, column {column}: {}", self.message)
+            }
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<RdfSyntaxError> for SyntaxError {
+    fn from(e: RdfSyntaxError) -> Self {
+        let location = e.location();
+        Self {
+            message: e.to_string(),
+            line: location.as_ref().map(|l| l.start.line + 1),
+            column: location.as_ref().map(|l| l.start.column + 1),
+        }
+    }
+}
+
+impl From<RdfParseError> for SyntaxError {
+    fn from(error: RdfParseError) -> Self {
+        match error {
+            RdfParseError::Syntax(e) => e.into(),
+            RdfParseError::Io(e) => Self {
+                message: e.to_string(),
+                line: None,
+                column: None,
+            },
+        }
+    }
+}
+
+/// Parses a whole document in memory, so that a syntax error anywhere leaves nothing behind.
+/// Triples land in `graph`; the quads of a dataset syntax keep their own graph unless
+/// `force_graph` is set.
+pub fn parse(
+    data: &[u8],
+    format: RdfFormat,
+    base_iri: &str,
+    graph: &GraphName,
+    force_graph: bool,
+    contexts: &Contexts,
+) -> Result<Vec<Quad>, SyntaxError> {
+    let mut parser = RdfParser::from_format(format)
+        .with_default_graph(graph.clone())
+        .with_base_iri(base_iri)
+        .map_err(|e| SyntaxError {
+            message: format!("invalid base IRI {base_iri}: {e}"),
+            line: None,
+            column: None,
+        })?;
+    if force_graph {
+        parser = parser.without_named_graphs();
+    }
+    parser = parser.rename_blank_nodes();
+    let mut quads = Vec::new();
+    for quad in parser
+        .for_slice(data)
+        .with_document_loader(contexts.loader())
+    {
+        quads.push(quad.map_err(SyntaxError::from)?);
+    }
+    Ok(quads)
+}
+
+/// Serializes quads; for a triple syntax, the graph names are dropped.
+pub fn serialize_quads<'a>(
+    quads: impl IntoIterator<Item = &'a Quad>,
+    format: RdfFormat,
+) -> std::io::Result<Vec<u8>> {
+    let mut serializer = serializer(format).for_writer(Vec::new());
+    for quad in quads {
+        if format.supports_datasets() {
+            serializer.serialize_quad(quad)?;
+        } else {
+            serializer.serialize_triple(quad.as_ref())?;
+        }
+    }
+    serializer.finish()
+}
+
+pub fn serialize_triples<'a>(
+    triples: impl IntoIterator<Item = &'a Triple>,
+    format: RdfFormat,
+) -> std::io::Result<Vec<u8>> {
+    let mut serializer = serializer(format).for_writer(Vec::new());
+    for triple in triples {
+        serializer.serialize_triple(triple)?;
+    }
+    serializer.finish()
+}
+
+pub fn serializer(format: RdfFormat) -> RdfSerializer {
+    let mut serializer = RdfSerializer::from_format(format);
+    for (prefix, iri) in vocab::PREFIXES {
+        serializer = serializer
+            .with_prefix(*prefix, *iri)
+            .expect("the vocabulary prefixes are valid IRIs");
+    }
+    serializer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_follows_quality_and_specificity() {
+        let offered = ["application/ld+json", "text/turtle", "text/html"];
+        assert_eq!(negotiate(None, &offered), Some(0));
+        assert_eq!(negotiate(Some("text/turtle"), &offered), Some(1));
+        assert_eq!(
+            negotiate(Some("text/html,application/xhtml+xml,*/*;q=0.8"), &offered),
+            Some(2)
+        );
+        assert_eq!(negotiate(Some("text/*;q=0.5, application/ld+json;q=0.4"), &offered), Some(1));
+        assert_eq!(negotiate(Some("image/png"), &offered), None);
+        assert_eq!(negotiate(Some("text/turtle;q=0, */*"), &offered), Some(0));
+    }
+
+    #[test]
+    fn unknown_remote_context_is_refused_without_fetching() {
+        let contexts = Contexts::new(br#"{"@context":{"name":"https://w3id.org/tiers-lieux/ns#name"}}"#.to_vec(), &vocab::Base::new("http://localhost:8080/"));
+        let graph = GraphName::DefaultGraph;
+        let ok = parse(
+            br#"{"@context":"https://w3id.org/tiers-lieux/context.jsonld","@id":"http://ex.org/a","name":"A"}"#,
+            JSON_LD, "http://localhost:8080/", &graph, false, &contexts,
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 1);
+        let err = parse(
+            br#"{"@context":"http://127.0.0.1:9/evil.jsonld","@id":"http://ex.org/a","name":"A"}"#,
+            JSON_LD, "http://localhost:8080/", &graph, false, &contexts,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("not allowed"), "{err}");
+    }
+
+    #[test]
+    fn syntax_errors_carry_line_and_column() {
+        let err = parse(
+            b"@prefix ex: <http://ex.org/> .\nex:a ex:b \"unterminated .\n",
+            RdfFormat::Turtle, "http://localhost:8080/", &GraphName::DefaultGraph, false, &Contexts::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.line, Some(2), "{err}");
+        assert!(err.column.is_some());
+    }
+}

@@ -1,0 +1,147 @@
+//! The shapes of the service and what is done with them: validate a graph, validate a write in
+//! the context of the store, render the report (JSON-LD with our context, Turtle, text).
+
+use super::{validate, validate_nodes, Change, DataGraph, Shapes, StoreView, ValidationReport};
+use crate::rdf::{self, Contexts};
+use crate::render::Compactor;
+use anyhow::Context as _;
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{Graph, GraphName, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::store::Store;
+use std::path::Path;
+
+pub struct Validator {
+    shapes: Shapes,
+    shape_triples: Vec<Triple>,
+}
+
+impl Validator {
+    /// Reads a shapes file, or every RDF file of a folder; relative IRIs resolve against each
+    /// file's own location, as in any RDF tool.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let mut graph = Graph::new();
+        for file in crate::store::rdf_files(path)? {
+            let format = rdf::format_from_path(&file).unwrap_or(RdfFormat::Turtle);
+            let data = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let base = std::fs::canonicalize(&file)
+                .ok()
+                .and_then(|p| url::Url::from_file_path(p).ok())
+                .map_or_else(|| "file:///".to_owned(), String::from);
+            let quads = rdf::parse(&data, format, &base, &GraphName::DefaultGraph, true, &Contexts::default())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            for q in quads {
+                graph.insert(&Triple::from(q));
+            }
+        }
+        anyhow::ensure!(!graph.is_empty(), "no shapes found in {}", path.display());
+        let shapes = Shapes::from_graph(&graph).with_context(|| format!("invalid shapes in {}", path.display()))?;
+        Ok(Self {
+            shapes,
+            shape_triples: graph.iter().map(|t| t.into_owned()).collect(),
+        })
+    }
+
+    pub fn shape_triples(&self) -> &[Triple] {
+        &self.shape_triples
+    }
+
+    pub fn shapes(&self) -> &Shapes {
+        &self.shapes
+    }
+
+    pub fn validate(&self, data: &impl DataGraph) -> ValidationReport {
+        validate(&self.shapes, data)
+    }
+
+    /// Validates a write to `graph` as the store would be after it: the store's union graph
+    /// plus the change, reporting only on the nodes the change touches or references.
+    pub fn validate_change(&self, store: &Store, graph: NamedNodeRef<'_>, change: &Change) -> ValidationReport {
+        let view = StoreView::new(store, graph, change);
+        let focus = change.focus_nodes(&view);
+        validate_nodes(&self.shapes, &view, &focus)
+    }
+}
+
+/// How a report is written out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    Text,
+    Turtle,
+    NTriples,
+    JsonLd,
+}
+
+impl ReportFormat {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Self::Text => "text/plain; charset=utf-8",
+            Self::Turtle => "text/turtle",
+            Self::NTriples => "application/n-triples",
+            Self::JsonLd => "application/ld+json",
+        }
+    }
+}
+
+pub fn render_report(report: &ValidationReport, format: ReportFormat, compactor: &Compactor) -> Vec<u8> {
+    match format {
+        ReportFormat::Text => report_text(report).into_bytes(),
+        ReportFormat::Turtle | ReportFormat::NTriples => {
+            let graph = report.to_graph();
+            let triples: Vec<Triple> = graph.iter().map(|t| t.into_owned()).collect();
+            let syntax = if format == ReportFormat::Turtle { RdfFormat::Turtle } else { RdfFormat::NTriples };
+            rdf::serialize_triples(&triples, syntax).unwrap_or_default()
+        }
+        ReportFormat::JsonLd => {
+            let graph = report.to_graph();
+            let triples: Vec<Triple> = graph.iter().map(|t| t.into_owned()).collect();
+            let root = triples
+                .iter()
+                .find(|t| t.predicate == super::vocab::CONFORMS)
+                .map(|t| t.subject.clone())
+                .unwrap_or_else(|| NamedOrBlankNode::BlankNode(Default::default()));
+            let value = compactor.render(&triples, &root, &|_: &Term| true);
+            serde_json::to_vec_pretty(&value).unwrap_or_default()
+        }
+    }
+}
+
+/// One line per result — where (focus node and path), what (the constraint), why (the
+/// messages, French then English) — and a closing summary line.
+pub fn report_text(report: &ValidationReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for r in &report.results {
+        let component = r
+            .component
+            .as_str()
+            .trim_start_matches("http://www.w3.org/ns/shacl#")
+            .trim_end_matches("ConstraintComponent");
+        let severity = r.severity.as_str().trim_start_matches("http://www.w3.org/ns/shacl#");
+        let _ = write!(out, "{severity}: {}", r.focus_node);
+        if let Some(path) = &r.path {
+            let _ = write!(out, " {path}");
+        }
+        let _ = write!(out, " — {component}");
+        if let Some(value) = &r.value {
+            let _ = write!(out, " (value {value})");
+        }
+        let mut messages: Vec<_> = r.messages.iter().collect();
+        messages.sort_by_key(|m| match m.language() {
+            Some("fr") => 0,
+            Some("en") => 1,
+            _ => 2,
+        });
+        if !messages.is_empty() {
+            let text: Vec<&str> = messages.iter().map(|m| m.value()).collect();
+            let _ = write!(out, ": {}", text.join(" / "));
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{}: {} result(s)",
+        if report.conforms { "conforms" } else { "does not conform" },
+        report.results.len()
+    );
+    out
+}

@@ -1,0 +1,162 @@
+//! The data graph of a proposed write: the store's union of named graphs, plus the quads the
+//! write adds, minus the ones it removes from its own graph. Nothing is copied: look-ups go to
+//! the store and are corrected by the change.
+
+use super::{rdf::subject_ref, DataGraph};
+use oxigraph::model::{
+    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef, Triple,
+};
+use oxigraph::store::Store;
+use std::collections::HashSet;
+
+/// A change to one named graph: what it adds and what it removes.
+#[derive(Clone, Debug, Default)]
+pub struct Change {
+    pub add: oxigraph::model::Graph,
+    pub remove: oxigraph::model::Graph,
+}
+
+impl Change {
+    /// The nodes a change touches or references: subjects and node objects of what it adds,
+    /// subjects of what it removes, and — when something is removed — the nodes that point to
+    /// a changed subject (their links may have lost their target).
+    pub fn focus_nodes(&self, view: &StoreView<'_>) -> Vec<Term> {
+        let mut seen = HashSet::new();
+        let mut focus = Vec::new();
+        let mut push = |t: Term, focus: &mut Vec<Term>| {
+            if !matches!(t, Term::Literal(_)) && seen.insert(t.clone()) {
+                focus.push(t);
+            }
+        };
+        for t in self.add.iter() {
+            push(t.subject.into_owned().into(), &mut focus);
+            push(t.object.into_owned(), &mut focus);
+        }
+        let removed_subjects: Vec<Term> = self
+            .remove
+            .iter()
+            .map(|t| Term::from(t.subject.into_owned()))
+            .collect();
+        for s in &removed_subjects {
+            push(s.clone(), &mut focus);
+            if let Some(subject) = subject_ref(s) {
+                for q in view.store.quads_for_pattern(None, None, Some(Term::from(subject.into_owned()).as_ref()), None).flatten() {
+                    push(q.subject.into(), &mut focus);
+                }
+            }
+        }
+        focus
+    }
+}
+
+pub struct StoreView<'a> {
+    store: &'a Store,
+    graph: GraphName,
+    change: &'a Change,
+}
+
+impl<'a> StoreView<'a> {
+    pub fn new(store: &'a Store, graph: NamedNodeRef<'_>, change: &'a Change) -> Self {
+        Self {
+            store,
+            graph: graph.into_owned().into(),
+            change,
+        }
+    }
+
+    /// The store's quads for a pattern, without those the change removes from its graph.
+    fn stored(
+        &self,
+        s: Option<NamedOrBlankNodeRef<'_>>,
+        p: Option<NamedNodeRef<'_>>,
+        o: Option<TermRef<'_>>,
+    ) -> impl Iterator<Item = Triple> + '_ {
+        self.store
+            .quads_for_pattern(s, p, o, None)
+            .filter_map(Result::ok)
+            .filter(move |q| {
+                q.graph_name.as_ref() != GraphNameRef::DefaultGraph
+                    && !(q.graph_name == self.graph && self.change.remove.contains(&Triple::from(q.clone())))
+            })
+            .map(Triple::from)
+    }
+
+    fn unique<T: Eq + std::hash::Hash + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
+        let mut seen = HashSet::new();
+        items.filter(|i| seen.insert(i.clone())).collect()
+    }
+}
+
+impl DataGraph for StoreView<'_> {
+    fn objects(&self, subject: &Term, predicate: &NamedNode) -> Vec<Term> {
+        let Some(s) = subject_ref(subject) else {
+            return Vec::new();
+        };
+        let added = self
+            .change
+            .add
+            .objects_for_subject_predicate(s, predicate)
+            .map(TermRef::into_owned);
+        Self::unique(self.stored(Some(s), Some(predicate.as_ref()), None).map(|t| t.object).chain(added))
+    }
+
+    fn subjects(&self, predicate: &NamedNode, object: &Term) -> Vec<Term> {
+        let added = self
+            .change
+            .add
+            .subjects_for_predicate_object(predicate, object)
+            .map(|s| Term::from(s.into_owned()));
+        Self::unique(
+            self.stored(None, Some(predicate.as_ref()), Some(object.as_ref()))
+                .map(|t| Term::from(t.subject))
+                .chain(added),
+        )
+    }
+
+    fn contains(&self, subject: &Term, predicate: &NamedNode, object: &Term) -> bool {
+        let Some(s) = subject_ref(subject) else {
+            return false;
+        };
+        let triple = oxigraph::model::TripleRef::new(s, predicate, object);
+        self.change.add.contains(triple)
+            || self
+                .stored(Some(s), Some(predicate.as_ref()), Some(object.as_ref()))
+                .next()
+                .is_some()
+    }
+
+    fn subjects_with_predicate(&self, predicate: &NamedNode) -> Vec<Term> {
+        let added = self
+            .change
+            .add
+            .triples_for_predicate(predicate)
+            .map(|t| Term::from(t.subject.into_owned()));
+        Self::unique(
+            self.stored(None, Some(predicate.as_ref()), None)
+                .map(|t| Term::from(t.subject))
+                .chain(added),
+        )
+    }
+
+    fn objects_with_predicate(&self, predicate: &NamedNode) -> Vec<Term> {
+        let added = self
+            .change
+            .add
+            .triples_for_predicate(predicate)
+            .map(|t| t.object.into_owned());
+        Self::unique(self.stored(None, Some(predicate.as_ref()), None).map(|t| t.object).chain(added))
+    }
+
+    fn predicates_of(&self, subject: &Term) -> Vec<NamedNode> {
+        let Some(s) = subject_ref(subject) else {
+            return Vec::new();
+        };
+        let added = self
+            .change
+            .add
+            .triples_for_subject(s)
+            .map(|t| t.predicate.into_owned());
+        Self::unique(self.stored(Some(s), None, None).map(|t| t.predicate).chain(added))
+    }
+}
+

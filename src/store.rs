@@ -1,0 +1,176 @@
+//! The Oxigraph store: opened on RocksDB or in memory, one named graph per source, atomic loads,
+//! first-start bootstrap of the ontology and the fixtures, export.
+
+use crate::config::Config;
+use crate::rdf::{self, Contexts, SyntaxError};
+use crate::vocab::{self, Base};
+use anyhow::Context as _;
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{GraphName, Literal, NamedNode, Quad, QuadRef};
+use oxigraph::store::Store;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A file that could not be read or parsed: nothing of the batch was loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{}: {error}", path.display())]
+    Syntax { path: PathBuf, error: SyntaxError },
+    #[error("{}: cannot read: {error}", path.display())]
+    Read { path: PathBuf, error: std::io::Error },
+    #[error("{}: unknown RDF syntax (use .ttl, .trig, .nt, .nq, .rdf, .jsonld, or --input-format)", path.display())]
+    UnknownFormat { path: PathBuf },
+    #[error(transparent)]
+    Storage(#[from] oxigraph::store::StorageError),
+}
+
+#[derive(Clone)]
+pub struct AppStore {
+    pub store: Store,
+    pub base: Base,
+}
+
+impl AppStore {
+    pub fn open(config: &Config) -> anyhow::Result<Self> {
+        let store = if config.memory {
+            Store::new()?
+        } else {
+            std::fs::create_dir_all(&config.store)
+                .with_context(|| format!("cannot create the store folder {}", config.store.display()))?;
+            Store::open(&config.store).with_context(|| {
+                format!(
+                    "cannot open the store at {} (is another lieux-communs process using it?)",
+                    config.store.display()
+                )
+            })?
+        };
+        Ok(Self {
+            store,
+            base: Base::new(&config.base_iri),
+        })
+    }
+
+    pub fn graph(&self, name: &str) -> NamedNode {
+        NamedNode::new_unchecked(self.base.graph(name))
+    }
+
+    /// Loads the ontology and the fixtures the first time a store is opened; a store that
+    /// already has them (even modified) is left as it is.
+    pub fn bootstrap(&self, config: &Config, contexts: &Contexts) -> anyhow::Result<()> {
+        let ontology_graph = self.graph(vocab::GRAPH_ONTOLOGY);
+        if !self.store.contains_named_graph(&ontology_graph)? {
+            let files = rdf_files(&config.ontology_dir)?;
+            let count = self.load_files(&files, &ontology_graph, None, contexts, |_| {})?;
+            tracing::info!(count, "ontology loaded");
+        }
+        let fixtures_graph = self.graph(vocab::GRAPH_FIXTURES);
+        if config.load_fixtures && !self.store.contains_named_graph(&fixtures_graph)? {
+            let files = rdf_files(&config.fixtures_dir)?;
+            let count = self.load_files(&files, &fixtures_graph, None, contexts, |_| {})?;
+            tracing::info!(count, graph = %fixtures_graph, "fixtures loaded");
+        }
+        Ok(())
+    }
+
+    /// Parses every file first, then inserts all quads in one atomic bulk load: a syntax error
+    /// in any file leaves the store untouched. Returns the number of quads loaded.
+    pub fn load_files(
+        &self,
+        files: &[PathBuf],
+        graph: &NamedNode,
+        format: Option<RdfFormat>,
+        contexts: &Contexts,
+        on_file: impl Fn(&Path),
+    ) -> Result<usize, LoadError> {
+        let graph_name = GraphName::NamedNode(graph.clone());
+        let mut quads = Vec::new();
+        for path in files {
+            let format = format
+                .or_else(|| rdf::format_from_path(path))
+                .ok_or_else(|| LoadError::UnknownFormat { path: path.clone() })?;
+            let data = std::fs::read(path).map_err(|error| LoadError::Read {
+                path: path.clone(),
+                error,
+            })?;
+            let parsed = rdf::parse(&data, format, self.base.as_str(), &graph_name, false, contexts)
+                .map_err(|error| LoadError::Syntax {
+                    path: path.clone(),
+                    error,
+                })?;
+            quads.extend(parsed);
+            on_file(path);
+        }
+        let count = quads.len();
+        let mut transaction = self.store.start_transaction()?;
+        // An empty graph must still exist, so that bootstrap knows it was loaded.
+        transaction.insert_named_graph(graph);
+        transaction.extend(quads.iter());
+        self.record_load(&mut transaction, graph, files);
+        transaction.commit()?;
+        Ok(count)
+    }
+
+    fn record_load(
+        &self,
+        transaction: &mut oxigraph::store::Transaction<'_>,
+        graph: &NamedNode,
+        files: &[PathBuf],
+    ) {
+        let meta = self.graph(vocab::GRAPH_META);
+        transaction.insert(QuadRef::new(
+            graph,
+            vocab::DCT_MODIFIED,
+            &now_literal(),
+            &meta,
+        ));
+        for file in files {
+            if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
+                transaction.insert(QuadRef::new(
+                    graph,
+                    vocab::DCT_SOURCE,
+                    &Literal::new_simple_literal(name),
+                    &meta,
+                ));
+            }
+        }
+    }
+
+    /// Loads already parsed quads atomically (used by the generator and the benchmarks).
+    pub fn insert_quads(&self, quads: &[Quad]) -> anyhow::Result<()> {
+        self.store.bulk_loader().load_quads(quads.iter().cloned())?;
+        Ok(())
+    }
+
+    pub fn export(&self, format: RdfFormat, writer: impl Write) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            format.supports_datasets(),
+            "export writes a dataset: use nquads or trig"
+        );
+        let mut serializer = rdf::serializer(format).for_writer(writer);
+        for quad in self.store.iter() {
+            serializer.serialize_quad(&quad?)?;
+        }
+        serializer.finish()?.flush()?;
+        Ok(())
+    }
+}
+
+/// The RDF files of a folder (sorted, so that loads are reproducible), or the file itself.
+pub fn rdf_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))? {
+        let path = entry?.path();
+        if path.is_file() && rdf::format_from_path(&path).is_some() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+pub fn now_literal() -> Literal {
+    oxsdatatypes::DateTime::now().into()
+}

@@ -1,0 +1,324 @@
+//! The SPARQL 1.1 endpoint over real HTTP: every protocol variant, result formats, errors,
+//! the timeout and the update guard.
+
+mod common;
+
+use common::{client, TestServer};
+use reqwest::StatusCode;
+
+const ASK_ALL: &str = "ASK { ?s ?p ?o }";
+const COUNT_PLACES: &str =
+    "PREFIX tl: <https://w3id.org/tiers-lieux/ns#> SELECT (COUNT(?p) AS ?n) WHERE { ?p a tl:Place }";
+
+fn content_type(response: &reqwest::blocking::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+#[test]
+fn get_post_form_and_post_direct_give_the_same_answer() {
+    let server = TestServer::start();
+    let http = client();
+    let get = http
+        .get(server.url("/sparql"))
+        .query(&[("query", COUNT_PLACES)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .unwrap();
+    assert_eq!(get.status(), StatusCode::OK);
+    assert!(content_type(&get).starts_with("application/sparql-results+json"));
+    let get_body: serde_json::Value = get.json().unwrap();
+    let count: u64 = get_body["results"]["bindings"][0]["n"]["value"].as_str().unwrap().parse().unwrap();
+    assert!(count >= 1, "the fixtures hold places: {get_body}");
+
+    let form = http
+        .post(server.url("/sparql"))
+        .form(&[("query", COUNT_PLACES)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    assert_eq!(form.json::<serde_json::Value>().unwrap(), get_body);
+
+    let direct = http
+        .post(server.url("/query"))
+        .header("content-type", "application/sparql-query")
+        .header("accept", "application/sparql-results+json")
+        .body(COUNT_PLACES)
+        .send()
+        .unwrap();
+    assert_eq!(direct.status(), StatusCode::OK);
+    assert_eq!(direct.json::<serde_json::Value>().unwrap(), get_body);
+}
+
+#[test]
+fn select_and_ask_results_in_every_format() {
+    let server = TestServer::start();
+    let http = client();
+    let cases = [
+        ("application/sparql-results+json", "application/sparql-results+json", "\"bindings\""),
+        ("application/sparql-results+xml", "application/sparql-results+xml", "<sparql"),
+        ("text/csv", "text/csv", "n\r\n"),
+        ("text/tab-separated-values", "text/tab-separated-values", "?n\n"),
+    ];
+    for (accept, expected_type, marker) in cases {
+        let response = http
+            .get(server.url("/sparql"))
+            .query(&[("query", COUNT_PLACES)])
+            .header("accept", accept)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{accept}");
+        assert!(content_type(&response).starts_with(expected_type), "{accept}: {}", content_type(&response));
+        let body = response.text().unwrap();
+        assert!(body.contains(marker), "{accept}: {body}");
+    }
+    // ASK in JSON and XML
+    let ask = http
+        .get(server.url("/sparql"))
+        .query(&[("query", ASK_ALL)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .unwrap();
+    assert_eq!(ask.json::<serde_json::Value>().unwrap()["boolean"], true);
+    let ask_xml = http
+        .get(server.url("/sparql"))
+        .query(&[("query", "ASK { <http://nowhere.example/x> ?p ?o }")])
+        .header("accept", "application/sparql-results+xml")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(ask_xml.contains("<boolean>false</boolean>"), "{ask_xml}");
+    // The format parameter, for browsers
+    let csv = http
+        .get(server.url("/sparql"))
+        .query(&[("query", COUNT_PLACES), ("format", "csv")])
+        .header("accept", "text/html")
+        .send()
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(content_type(&csv).starts_with("text/csv"));
+}
+
+#[test]
+fn construct_and_describe_in_every_rdf_format() {
+    let server = TestServer::start();
+    let http = client();
+    let construct = "PREFIX tl: <https://w3id.org/tiers-lieux/ns#> CONSTRUCT { ?p tl:name ?n } WHERE { ?p a tl:Place ; tl:name ?n }";
+    let describe = "PREFIX tl: <https://w3id.org/tiers-lieux/ns#> DESCRIBE ?p WHERE { ?p a tl:Network } LIMIT 1";
+    let cases = [
+        ("text/turtle", "text/turtle"),
+        ("application/n-triples", "application/n-triples"),
+        ("application/n-quads", "application/n-quads"),
+        ("application/rdf+xml", "application/rdf+xml"),
+        ("application/ld+json", "application/ld+json"),
+    ];
+    for query in [construct, describe] {
+        for (accept, expected) in cases {
+            let response = http
+                .get(server.url("/sparql"))
+                .query(&[("query", query)])
+                .header("accept", accept)
+                .send()
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{accept}");
+            assert!(content_type(&response).starts_with(expected), "{accept}");
+            let body = response.bytes().unwrap();
+            // Parse the answer back with the matching parser: it must be real RDF with triples.
+            let format = lieux_communs::rdf::format_from_media_type(expected).unwrap();
+            let quads = lieux_communs::rdf::parse(
+                &body,
+                format,
+                &server.base,
+                &oxigraph::model::GraphName::DefaultGraph,
+                false,
+                &Default::default(),
+            )
+            .unwrap_or_else(|e| panic!("{accept}: {e}"));
+            assert!(!quads.is_empty(), "{accept}: empty graph");
+        }
+    }
+}
+
+#[test]
+fn default_graph_is_the_union_and_protocol_datasets_are_honoured() {
+    let server = TestServer::start();
+    let http = client();
+    let fixtures = format!("{}graphs/fixtures", server.base);
+    let count = |params: &[(&str, &str)]| -> u64 {
+        let mut query: Vec<(&str, &str)> = vec![("query", COUNT_PLACES)];
+        query.extend_from_slice(params);
+        let body: serde_json::Value = http
+            .get(server.url("/sparql"))
+            .query(&query)
+            .header("accept", "application/sparql-results+json")
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        body["results"]["bindings"][0]["n"]["value"].as_str().unwrap().parse().unwrap()
+    };
+    let union = count(&[]);
+    assert!(union > 0);
+    assert_eq!(count(&[("default-graph-uri", &fixtures)]), union);
+    assert_eq!(count(&[("default-graph-uri", "http://nowhere.example/graph")]), 0);
+    // named-graph-uri restricts GRAPH ?g
+    let graphs: serde_json::Value = http
+        .get(server.url("/sparql"))
+        .query(&[
+            ("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"),
+            ("named-graph-uri", fixtures.as_str()),
+        ])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let bindings = graphs["results"]["bindings"].as_array().unwrap();
+    assert_eq!(bindings.len(), 1);
+    assert_eq!(bindings[0]["g"]["value"], fixtures.as_str());
+}
+
+#[test]
+fn errors_are_clear() {
+    let server = TestServer::start();
+    let http = client();
+    let syntax = http
+        .get(server.url("/sparql"))
+        .query(&[("query", "SELEC ?x WHERE { ?x ?y }")])
+        .send()
+        .unwrap();
+    assert_eq!(syntax.status(), StatusCode::BAD_REQUEST);
+    assert!(content_type(&syntax).starts_with("application/problem+json"));
+    let problem: serde_json::Value = syntax.json().unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("SPARQL syntax error"), "{problem}");
+
+    let not_acceptable = http
+        .get(server.url("/sparql"))
+        .query(&[("query", ASK_ALL)])
+        .header("accept", "image/png")
+        .send()
+        .unwrap();
+    assert_eq!(not_acceptable.status(), StatusCode::NOT_ACCEPTABLE);
+
+    let unsupported = http
+        .post(server.url("/sparql"))
+        .header("content-type", "text/plain")
+        .body(ASK_ALL)
+        .send()
+        .unwrap();
+    assert_eq!(unsupported.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let two = http
+        .get(format!("{}?query=ASK%7B%7D&query=ASK%7B%7D", server.url("/sparql")))
+        .send()
+        .unwrap();
+    assert_eq!(two.status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn service_description_without_a_query() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/sparql"))
+        .header("accept", "text/turtle")
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(content_type(&response).starts_with("text/turtle"));
+    let body = response.text().unwrap();
+    assert!(body.contains("http://www.w3.org/ns/sparql-service-description#") || body.contains("sd:"), "{body}");
+    assert!(body.contains("UnionDefaultGraph"), "{body}");
+}
+
+#[test]
+fn cors_is_open_for_reads() {
+    let server = TestServer::start();
+    let response = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", ASK_ALL)])
+        .header("origin", "https://carto.example.org")
+        .send()
+        .unwrap();
+    assert_eq!(
+        response.headers().get("access-control-allow-origin").unwrap(),
+        "*"
+    );
+}
+
+#[test]
+fn a_long_query_is_stopped_at_the_timeout() {
+    let server = TestServer::start_with(|c| c.query_timeout_s = 1);
+    let http = client();
+    let started = std::time::Instant::now();
+    let response = http
+        .get(server.url("/sparql"))
+        .query(&[("query", "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }")])
+        .send()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let problem: serde_json::Value = response.json().unwrap();
+    assert!(problem["detail"].as_str().unwrap().contains("timeout"), "{problem}");
+    assert!(elapsed < std::time::Duration::from_secs(20), "stopped after {elapsed:?}");
+    // The server is free again: a small query answers.
+    let after = http.get(server.url("/sparql")).query(&[("query", ASK_ALL)]).send().unwrap();
+    assert_eq!(after.status(), StatusCode::OK);
+}
+
+#[test]
+fn update_needs_the_admin_token() {
+    let insert = "INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> \"c\" } }";
+    let ask = "ASK { <http://example.org/a> <http://example.org/b> \"c\" }";
+    // Without a configured token, updates are closed.
+    let closed = TestServer::start();
+    let refused = client()
+        .post(closed.url("/sparql"))
+        .header("content-type", "application/sparql-update")
+        .body(insert)
+        .send()
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    let server = TestServer::start_with(|c| c.admin_token = Some("s3cret".into()));
+    let http = client();
+    let asked = |http: &reqwest::blocking::Client| -> bool {
+        http.get(server.url("/sparql"))
+            .query(&[("query", ask)])
+            .header("accept", "application/sparql-results+json")
+            .send()
+            .unwrap()
+            .json::<serde_json::Value>()
+            .unwrap()["boolean"]
+            .as_bool()
+            .unwrap()
+    };
+    let wrong = http
+        .post(server.url("/sparql"))
+        .bearer_auth("guess")
+        .form(&[("update", insert)])
+        .send()
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(!asked(&http), "a refused update changed nothing");
+    let ok = http
+        .post(server.url("/sparql"))
+        .bearer_auth("s3cret")
+        .header("content-type", "application/sparql-update")
+        .body(insert)
+        .send()
+        .unwrap();
+    assert!(ok.status().is_success(), "{}", ok.status());
+    assert!(asked(&http));
+    let via_get = http
+        .get(server.url("/sparql"))
+        .query(&[("update", insert)])
+        .bearer_auth("s3cret")
+        .send()
+        .unwrap();
+    assert_eq!(via_get.status(), StatusCode::BAD_REQUEST);
+}
