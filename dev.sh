@@ -27,6 +27,13 @@ deps() {
 case "${1:-}" in
   serve) shift; deps; exec cargo run --bin lieux-communs -- serve "$@" ;;
   test)  shift; deps; exec cargo test --all-targets "$@" ;;
-  bench) shift; deps; exec cargo bench --bench bench -- "$@" ;;
+  bench)
+    shift; deps
+    # The API benchmark puts a load tool on the server; pyshacl is installed by the bench itself.
+    if ! command -v wrk >/dev/null; then
+      sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+      $sudo apt-get install -y -qq wrk python3-venv >/dev/null || echo "wrk not installed: the GET load figure will be missing" >&2
+    fi
+    exec cargo bench --bench bench -- "$@" ;;
   *) echo "usage: ./dev.sh serve|test|bench [args…]" >&2; exit 2 ;;
 esac

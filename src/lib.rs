@@ -5,6 +5,7 @@
 //! settings.
 
 pub mod config;
+pub mod federation;
 pub mod generate;
 pub mod http;
 pub mod rdf;
@@ -14,6 +15,7 @@ pub mod shacl;
 pub mod sparql;
 pub mod store;
 pub mod vocab;
+pub mod writes;
 
 pub use http::error::Error;
 

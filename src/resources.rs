@@ -36,7 +36,8 @@ fn subjects(store: &Store, p: NamedNodeRef<'_>, o: TermRef<'_>) -> Vec<NamedOrBl
 /// What a resource's representation holds: its own triples, those of the nodes it owns
 /// (blank nodes and `#fragment` IRIs below it), and the labels of the resources it links to.
 /// Empty when the store knows nothing about it.
-pub fn describe(store: &Store, iri: NamedNodeRef<'_>) -> Result<Vec<Triple>, StorageError> {
+/// The meta graph (provenance) is left out: it is about the writes, not the resource.
+pub fn describe(store: &Store, iri: NamedNodeRef<'_>, meta: NamedNodeRef<'_>) -> Result<Vec<Triple>, StorageError> {
     let mut triples = Vec::new();
     let mut seen = HashSet::new();
     let mut owned: Vec<NamedOrBlankNode> = vec![iri.into_owned().into()];
@@ -49,7 +50,7 @@ pub fn describe(store: &Store, iri: NamedNodeRef<'_>) -> Result<Vec<Triple>, Sto
         }
         for quad in store.quads_for_pattern(Some(node.as_ref()), None, None, None) {
             let quad = quad?;
-            if quad.graph_name.is_default_graph() {
+            if quad.graph_name.is_default_graph() || quad.graph_name.as_ref() == GraphNameRef::NamedNode(meta) {
                 continue;
             }
             let triple = Triple::from(quad);

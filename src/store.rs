@@ -28,6 +28,8 @@ pub enum LoadError {
 pub struct AppStore {
     pub store: Store,
     pub base: Base,
+    /// Serializes writes: a write is validated against the state it is committed to.
+    pub(crate) write_lock: std::sync::Arc<std::sync::Mutex<()>>,
 }
 
 impl AppStore {
@@ -47,6 +49,7 @@ impl AppStore {
         Ok(Self {
             store,
             base: Base::new(&config.base_iri),
+            write_lock: Default::default(),
         })
     }
 

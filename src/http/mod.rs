@@ -1,8 +1,12 @@
 //! The HTTP surface: shared state, the router and its tower layers.
 
+pub mod auth;
 pub mod error;
 pub mod meta;
+pub mod openapi;
+pub mod resources;
 pub mod sparql;
+pub mod store;
 pub mod validate;
 
 use crate::config::Config;
@@ -44,7 +48,12 @@ impl AppState {
         let validator = Validator::load(&config.shapes_dir)?;
         let meta = meta::SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
         let compactor = Compactor::from_context(&meta.context, &store.base.context())?;
-        let engine = QueryEngine::new(Duration::from_secs(config.query_timeout_s));
+        let timeout = Duration::from_secs(config.query_timeout_s);
+        let allowed = Arc::new(config.federation.service_allow_list.clone());
+        // Each evaluation gets a handler that knows the evaluation's own deadline.
+        let engine = QueryEngine::new(timeout).with_service_handler(move || {
+            Box::new(crate::federation::AllowListServiceHandler::new(allowed.clone(), timeout))
+        });
         Ok(Self {
             store,
             config: Arc::new(config),
@@ -181,7 +190,14 @@ pub fn router(state: AppState) -> Router {
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/query", get(sparql::get).post(sparql::post))
         .route("/validate", axum::routing::post(validate::post))
+        .route("/import", axum::routing::post(resources::import))
+        .route("/store", get(store::get).put(store::put).post(store::post).delete(store::delete))
         .merge(meta::routes())
+        .route("/{collection}", get(resources::list).post(resources::create))
+        .route(
+            "/{collection}/{slug}",
+            get(resources::get_one).put(resources::replace).delete(resources::delete),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::disable())
         .layer(CompressionLayer::new())

@@ -1,0 +1,525 @@
+//! Every class endpoint, generic over `vocab::COLLECTIONS`: read a collection or a resource in
+//! the negotiated format, and writes by networks into their own graph.
+
+use super::error::{Error, Result};
+use super::{accept, auth, with_type, AppState};
+use crate::rdf;
+use crate::render;
+use crate::resources::{self, Filters};
+use crate::shacl::service::{render_report, ReportFormat};
+use crate::shacl::Change;
+use crate::vocab::{self, Collection};
+use crate::writes::{self, Write, WriteError};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use oxigraph::io::RdfFormat;
+use oxigraph::model::{Graph, GraphName, NamedNode, NamedOrBlankNode, Term, Triple};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::hash::{Hash, Hasher};
+
+/// The representations of resources and collections, in the server's order of preference.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Repr {
+    JsonLd,
+    Html,
+    Rdf(RdfFormat),
+}
+
+const REPRESENTATIONS: &[(&str, Repr)] = &[
+    ("application/ld+json", Repr::JsonLd),
+    ("application/json", Repr::JsonLd),
+    ("text/html", Repr::Html),
+    ("text/turtle", Repr::Rdf(RdfFormat::Turtle)),
+    ("application/n-triples", Repr::Rdf(RdfFormat::NTriples)),
+    ("application/n-quads", Repr::Rdf(RdfFormat::NQuads)),
+    ("application/rdf+xml", Repr::Rdf(RdfFormat::RdfXml)),
+];
+
+fn negotiate(headers: &HeaderMap) -> Result<(Repr, &'static str)> {
+    let offered: Vec<&'static str> = REPRESENTATIONS.iter().map(|(m, _)| *m).collect();
+    let index = rdf::negotiate(accept(headers), &offered).ok_or_else(|| Error::NotAcceptable(offered))?;
+    let (media_type, repr) = REPRESENTATIONS[index];
+    // application/json is served as JSON-LD.
+    Ok((repr, if repr == Repr::JsonLd { "application/ld+json" } else { media_type }))
+}
+
+fn collection(segment: &str) -> Result<&'static Collection> {
+    vocab::collection(segment).ok_or_else(|| {
+        Error::NotFound(format!(
+            "no collection /{segment}; collections: {}",
+            vocab::COLLECTIONS.iter().map(|c| c.segment).collect::<Vec<_>>().join(", ")
+        ))
+    })
+}
+
+fn check_slug(slug: &str) -> Result<()> {
+    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
+        return Err(Error::NotFound(format!("no resource with slug {slug:?}")));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    q: Option<String>,
+    network: Option<String>,
+    tag: Option<String>,
+    region: Option<String>,
+    commons: Option<String>,
+    page: Option<usize>,
+    limit: Option<usize>,
+}
+
+const MAX_LIMIT: usize = 200;
+const DEFAULT_LIMIT: usize = 50;
+
+/// `network=rfflab` or a full IRI.
+fn resource_param(state: &AppState, segment: &str, value: Option<String>) -> Result<Option<NamedNode>> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            let iri = if v.contains(':') { v.clone() } else { state.store.base.resource(segment, v.trim()) };
+            NamedNode::new(iri).map_err(|e| Error::BadRequest(format!("invalid {segment} {v:?}: {e}")))
+        })
+        .transpose()
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+    Query(params): Query<ListParams>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let collection = collection(&segment)?;
+    let (repr, media_type) = negotiate(&headers)?;
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(Error::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let page = params.page.unwrap_or(1);
+    if page == 0 {
+        return Err(Error::BadRequest("page numbers start at 1".into()));
+    }
+    let filters = Filters {
+        q: params.q.clone(),
+        network: resource_param(&state, "networks", params.network.clone())?,
+        tag: params.tag.clone(),
+        region: params.region.clone(),
+        commons: resource_param(&state, "commons", params.commons.clone())?,
+    };
+    let store = state.store.clone();
+    let members = tokio::task::spawn_blocking(move || resources::members(&store.store, collection, &filters))
+        .await
+        .map_err(Error::internal)?;
+    let total = members.len();
+    let last = total.div_ceil(limit).max(1);
+    let page_url = |p: usize| {
+        let mut url = url::Url::parse(&format!("{}{}", state.store.base.as_str(), collection.segment))
+            .expect("the base IRI is a URL");
+        {
+            let mut query = url.query_pairs_mut();
+            for (key, value) in [
+                ("q", &params.q),
+                ("network", &params.network),
+                ("tag", &params.tag),
+                ("region", &params.region),
+                ("commons", &params.commons),
+            ] {
+                if let Some(v) = value {
+                    query.append_pair(key, v);
+                }
+            }
+            query.append_pair("page", &p.to_string());
+            query.append_pair("limit", &limit.to_string());
+        }
+        url.to_string()
+    };
+    let member_values: Vec<Value> = members
+        .iter()
+        .skip((page - 1) * limit)
+        .take(limit)
+        .map(|m| {
+            let mut member = json!({ "id": m.iri.as_str(), "type": class_term(collection) });
+            if let Some(name) = &m.name {
+                member["name"] = Value::String(name.clone());
+            }
+            member
+        })
+        .collect();
+    let mut view = json!({
+        "id": page_url(page),
+        "type": "PartialCollectionView",
+        "first": page_url(1),
+        "last": page_url(last),
+    });
+    if page < last {
+        view["next"] = Value::String(page_url(page + 1));
+    }
+    if page > 1 {
+        view["previous"] = Value::String(page_url(page - 1));
+    }
+    let document = json!({
+        "@context": state.store.base.context(),
+        "id": format!("{}{}", state.store.base.as_str(), collection.segment),
+        "type": "Collection",
+        "totalItems": total,
+        "member": member_values,
+        "view": view,
+    });
+    let body = match repr {
+        Repr::JsonLd => serde_json::to_vec_pretty(&document).map_err(Error::internal)?,
+        Repr::Html => render::html_page(collection.label_fr, &document).into_bytes(),
+        Repr::Rdf(format) => {
+            // Other syntaxes are the JSON-LD document read back as RDF: one source of truth.
+            let quads = rdf::parse(
+                &serde_json::to_vec(&document).map_err(Error::internal)?,
+                rdf::JSON_LD,
+                state.store.base.as_str(),
+                &GraphName::DefaultGraph,
+                true,
+                &state.contexts,
+            )
+            .map_err(|e| Error::internal(anyhow::anyhow!("our own collection document: {e}")))?;
+            rdf::serialize_quads(&quads, format)?
+        }
+    };
+    Ok(with_type(media_type, body))
+}
+
+fn class_term(collection: &Collection) -> &'static str {
+    collection.class.as_str().rsplit('#').next().unwrap_or_default()
+}
+
+/// A strong validator of a resource's state; each representation gets its own suffix, and
+/// If-Match accepts any of them.
+fn state_tag(triples: &[Triple]) -> String {
+    let mut lines: Vec<String> = triples.iter().map(ToString::to_string).collect();
+    lines.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    lines.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+fn etag(state_tag: &str, media_type: &str) -> String {
+    let suffix = match media_type {
+        "application/ld+json" => "jsonld",
+        "text/html" => "html",
+        "text/turtle" => "ttl",
+        "application/n-triples" => "nt",
+        "application/n-quads" => "nq",
+        _ => "rdfxml",
+    };
+    format!("\"{state_tag}-{suffix}\"")
+}
+
+fn resource_iri(state: &AppState, collection: &Collection, slug: &str) -> NamedNode {
+    NamedNode::new_unchecked(state.store.base.resource(collection.segment, slug))
+}
+
+async fn describe(state: &AppState, iri: &NamedNode) -> Result<Vec<Triple>> {
+    let store = state.store.clone();
+    let iri = iri.clone();
+    tokio::task::spawn_blocking(move || {
+        let meta = store.graph(vocab::GRAPH_META);
+        resources::describe(&store.store, iri.as_ref(), meta.as_ref())
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(Error::from)
+}
+
+pub async fn get_one(
+    State(state): State<AppState>,
+    Path((segment, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let collection = collection(&segment)?;
+    check_slug(&slug)?;
+    let (repr, media_type) = negotiate(&headers)?;
+    let iri = resource_iri(&state, collection, &slug);
+    let triples = describe(&state, &iri).await?;
+    if !triples.iter().any(|t| t.subject == NamedOrBlankNode::from(iri.clone())) {
+        return Err(Error::NotFound(format!("no resource <{iri}>")));
+    }
+    let tag = etag(&state_tag(&triples), media_type);
+    if let Some(given) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        if given.split(',').any(|t| t.trim() == tag || t.trim() == "*") {
+            return Ok(Response::builder()
+                .status(StatusCode::NOT_MODIFIED)
+                .header(header::ETAG, &tag)
+                .body(Body::empty())
+                .map_err(Error::internal)?);
+        }
+    }
+    let body = match repr {
+        Repr::Rdf(format) => rdf::serialize_triples(&triples, format)?,
+        Repr::JsonLd | Repr::Html => {
+            let document = resource_document(&state, collection, &iri, &triples).await?;
+            if repr == Repr::JsonLd {
+                serde_json::to_vec_pretty(&document).map_err(Error::internal)?
+            } else {
+                let title = document.get("name").and_then(Value::as_str).unwrap_or(iri.as_str()).to_owned();
+                render::html_page(&title, &document).into_bytes()
+            }
+        }
+    };
+    let mut response = with_type(media_type, body);
+    response
+        .headers_mut()
+        .insert(header::ETAG, HeaderValue::from_str(&tag).map_err(Error::internal)?);
+    Ok(response)
+}
+
+/// The compact JSON-LD of a resource, with the co-funding view for commons and campaigns. The
+/// view is computed on each read and is not RDF data: its keys are not in the context, so a
+/// JSON-LD processor reads exactly the stored triples.
+async fn resource_document(state: &AppState, collection: &Collection, iri: &NamedNode, triples: &[Triple]) -> Result<Value> {
+    let mut document = state.compactor.render(triples, &iri.clone().into(), &|_: &Term| true);
+    let store = state.store.clone();
+    let node = iri.clone();
+    let class = collection.class;
+    let view = tokio::task::spawn_blocking(move || {
+        if class == vocab::COMMONS {
+            Some(("fundingSummary", serde_json::to_value(resources::funding_summary(&store.store, node.as_ref()))))
+        } else if class == vocab::CAMPAIGN {
+            Some(("fundingByCommons", serde_json::to_value(resources::campaign_totals(&store.store, node.as_ref()))))
+        } else {
+            None
+        }
+    })
+    .await
+    .map_err(Error::internal)?;
+    if let (Some((key, value)), Value::Object(map)) = (view, &mut document) {
+        map.insert(key.into(), value.map_err(Error::internal)?);
+    }
+    Ok(document)
+}
+
+/// Maps a write failure to the HTTP answer (422 carries the validation report as JSON-LD).
+pub(super) fn write_error(state: &AppState, error: WriteError) -> Error {
+    match error {
+        WriteError::Invalid(report) => Error::Invalid {
+            report_jsonld: render_report(&report, ReportFormat::JsonLd, &state.compactor),
+        },
+        WriteError::Precondition(m) => Error::PreconditionFailed(m),
+        WriteError::BadRequest(m) => Error::BadRequest(m),
+        WriteError::Forbidden(m) => Error::Forbidden(m),
+        WriteError::NotFound(m) => Error::NotFound(m),
+        WriteError::Storage(e) => Error::internal(e),
+    }
+}
+
+async fn commit(
+    state: &AppState,
+    write: Write,
+    if_match: Option<String>,
+    resource: Option<NamedNode>,
+) -> Result<()> {
+    let store = state.store.clone();
+    let validator = state.validator.clone();
+    let meta = store.graph(vocab::GRAPH_META);
+    let s2 = state.clone();
+    tokio::task::spawn_blocking(move || {
+        store.commit_write(&validator, &write, |store| {
+            let (Some(expected), Some(resource)) = (if_match, resource) else { return Ok(()) };
+            let current = resources::describe(&store.store, resource.as_ref(), meta.as_ref())?;
+            let tag = state_tag(&current);
+            let matches = expected.split(',').map(str::trim).any(|given| {
+                given == "*" && !current.is_empty()
+                    || given.trim_matches('"').split('-').next() == Some(tag.as_str())
+            });
+            if matches {
+                Ok(())
+            } else {
+                Err(WriteError::Precondition(format!(
+                    "If-Match {expected} does not match the current state of <{resource}>: read it again"
+                )))
+            }
+        })
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|e| write_error(&s2, e))
+}
+
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let collection = collection(&segment)?;
+    let network = auth::network(&state, &headers)?;
+    let body = state.read_body(body).await?;
+    let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
+    let graph = state.store.graph(&network);
+    let store = state.store.clone();
+    let (iri, add) = tokio::task::spawn_blocking(move || writes::resource_triples(&store, collection, quads, None))
+        .await
+        .map_err(Error::internal)?
+        .map_err(|e| write_error(&state, e))?;
+    if state.store.exists(iri.as_ref()).map_err(|e| write_error(&state, e))? {
+        return Err(Error::Conflict(format!(
+            "<{iri}> already exists: use PUT {} to replace your statements about it",
+            iri.as_str().strip_prefix(state.store.base.as_str().trim_end_matches('/')).unwrap_or(iri.as_str())
+        )));
+    }
+    let write = Write {
+        network,
+        graph,
+        change: Change { add, remove: Graph::new() },
+        resources: vec![iri.clone()],
+    };
+    commit(&state, write, None, None).await?;
+    let mut response = created_or_ok(&state, collection, &iri, StatusCode::CREATED).await?;
+    response
+        .headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_str(iri.as_str()).map_err(Error::internal)?);
+    Ok(response)
+}
+
+async fn created_or_ok(state: &AppState, collection: &Collection, iri: &NamedNode, status: StatusCode) -> Result<Response> {
+    let triples = describe(state, iri).await?;
+    let document = resource_document(state, collection, iri, &triples).await?;
+    let mut response = with_type("application/ld+json", serde_json::to_vec_pretty(&document).map_err(Error::internal)?);
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag(&state_tag(&triples), "application/ld+json")).map_err(Error::internal)?,
+    );
+    Ok(response)
+}
+
+pub async fn replace(
+    State(state): State<AppState>,
+    Path((segment, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
+    let collection = collection(&segment)?;
+    check_slug(&slug)?;
+    let network = auth::network(&state, &headers)?;
+    let body = state.read_body(body).await?;
+    let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
+    let iri = resource_iri(&state, collection, &slug);
+    let graph = state.store.graph(&network);
+    let store = state.store.clone();
+    let (target, graph2) = (iri.clone(), graph.clone());
+    let (existed, change) = tokio::task::spawn_blocking(move || -> Result<_, WriteError> {
+        let (_, add) = writes::resource_triples(&store, collection, quads, Some(&target))?;
+        let remove = store.statements_about(&graph2, target.as_ref())?;
+        Ok((store.exists(target.as_ref())?, Change { add, remove }))
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|e| write_error(&state, e))?;
+    let write = Write { network, graph, change, resources: vec![iri.clone()] };
+    commit(&state, write, if_match(&headers), Some(iri.clone())).await?;
+    created_or_ok(&state, collection, &iri, if existed { StatusCode::OK } else { StatusCode::CREATED }).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Path((segment, slug)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response> {
+    let collection = collection(&segment)?;
+    check_slug(&slug)?;
+    let network = auth::network(&state, &headers)?;
+    let iri = resource_iri(&state, collection, &slug);
+    let graph = state.store.graph(&network);
+    let remove = state.store.statements_about(&graph, iri.as_ref()).map_err(|e| write_error(&state, e))?;
+    if remove.is_empty() {
+        return Err(Error::NotFound(format!(
+            "the graph of network {network} says nothing about <{iri}>: a network deletes only its own statements"
+        )));
+    }
+    let write = Write { network, graph, change: Change { add: Graph::new(), remove }, resources: vec![iri.clone()] };
+    commit(&state, write, if_match(&headers), Some(iri)).await?;
+    Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty()).map_err(Error::internal)?)
+}
+
+/// `POST /import`: a whole `@graph` (or Turtle, N-Triples, N-Quads…) into the network's graph,
+/// atomically: for every resource it describes, the network's previous statements are replaced.
+pub async fn import(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+    let network = auth::network(&state, &headers)?;
+    let body = state.read_body(body).await?;
+    let graph = state.store.graph(&network);
+    let quads = state.parse_rdf_body(&headers, &body, &GraphName::NamedNode(graph.clone()))?;
+    if let Some(other) = quads.iter().find(|q| q.graph_name != GraphName::NamedNode(graph.clone())) {
+        return Err(Error::Forbidden(format!(
+            "the payload writes to graph {} but network {network} writes only to <{graph}>",
+            other.graph_name
+        )));
+    }
+    if quads.is_empty() {
+        return Err(Error::BadRequest("the body holds no RDF statement".into()));
+    }
+    let store = state.store.clone();
+    let graph2 = graph.clone();
+    let (change, resources) = tokio::task::spawn_blocking(move || -> Result<_, WriteError> {
+        let add: Graph = skolemize(&store, quads.into_iter().map(Triple::from));
+        let mut resources = Vec::new();
+        let mut remove = Graph::new();
+        let mut seen = std::collections::HashSet::new();
+        for t in add.iter() {
+            if let oxigraph::model::NamedOrBlankNodeRef::NamedNode(n) = t.subject {
+                let n = n.into_owned();
+                if n.as_str().contains('#') || !seen.insert(n.clone()) {
+                    continue;
+                }
+                for old in store.statements_about(&graph2, n.as_ref())?.iter() {
+                    remove.insert(old);
+                }
+                resources.push(n);
+            }
+        }
+        Ok((Change { add, remove }, resources))
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|e| write_error(&state, e))?;
+    let count = change.add.len();
+    let write = Write { network, graph, change, resources };
+    let resource_count = write.resources.len();
+    commit(&state, write, None, None).await?;
+    Ok(axum::Json(json!({ "imported": count, "resources": resource_count })).into_response())
+}
+
+/// Blank nodes become IRIs under `{base}.well-known/genid/` (RDF 1.1 §3.5), so that a later
+/// import can replace them.
+fn skolemize(store: &crate::store::AppStore, triples: impl Iterator<Item = Triple>) -> Graph {
+    let mut names = std::collections::HashMap::new();
+    let mut name = |b: &oxigraph::model::BlankNode| -> NamedNode {
+        names
+            .entry(b.clone())
+            .or_insert_with(|| {
+                NamedNode::new_unchecked(format!(
+                    "{}.well-known/genid/{}",
+                    store.base.as_str(),
+                    oxigraph::model::BlankNode::default().as_str()
+                ))
+            })
+            .clone()
+    };
+    triples
+        .map(|t| {
+            let subject: NamedOrBlankNode = match &t.subject {
+                NamedOrBlankNode::BlankNode(b) => name(b).into(),
+                s => s.clone(),
+            };
+            let object: Term = match &t.object {
+                Term::BlankNode(b) => name(b).into(),
+                o => o.clone(),
+            };
+            Triple::new(subject, t.predicate, object)
+        })
+        .collect()
+}

@@ -1,0 +1,155 @@
+//! `/store`: the SPARQL 1.1 Graph Store HTTP Protocol. Any graph can be read; a network
+//! writes (PUT, POST, DELETE) only its own graph, validated like any other write.
+
+use super::error::{Error, Result};
+use super::{auth, graph_response, AppState};
+use crate::shacl::Change;
+use crate::writes::Write;
+use axum::body::Body;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use oxigraph::model::{Graph, GraphName, GraphNameRef, NamedNode, Triple};
+
+enum Target {
+    /// `?default`: the default graph, which is the union of all graphs here.
+    Default,
+    Named(NamedNode),
+}
+
+fn target(state: &AppState, raw: Option<String>) -> Result<Target> {
+    let raw = raw.unwrap_or_default();
+    let mut graph = None;
+    let mut default = false;
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        match key.as_ref() {
+            "graph" => graph = Some(value.into_owned()),
+            "default" => default = true,
+            _ => {}
+        }
+    }
+    match (graph, default) {
+        (Some(_), true) => Err(Error::BadRequest("give either ?graph=IRI or ?default, not both".into())),
+        (Some(g), false) => {
+            // A relative graph name is taken under {base}graphs/.
+            let iri = if g.contains(':') { g } else { state.store.base.graph(&g) };
+            NamedNode::new(&iri)
+                .map(Target::Named)
+                .map_err(|e| Error::BadRequest(format!("invalid graph IRI {iri:?}: {e}")))
+        }
+        (None, true) => Ok(Target::Default),
+        (None, false) => Err(Error::BadRequest("name the graph: ?graph=IRI or ?default".into())),
+    }
+}
+
+pub async fn get(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response> {
+    let target = target(&state, raw)?;
+    let store = state.store.clone();
+    let triples = tokio::task::spawn_blocking(move || -> Result<Option<Vec<Triple>>> {
+        let graph = match &target {
+            Target::Named(g) => {
+                if !store.store.contains_named_graph(g)? {
+                    return Ok(None);
+                }
+                Some(g.clone())
+            }
+            Target::Default => None,
+        };
+        let mut triples = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for quad in store.store.quads_for_pattern(None, None, None, graph.as_ref().map(|g| g.as_ref().into())) {
+            let quad = quad?;
+            if quad.graph_name.as_ref() == GraphNameRef::DefaultGraph && graph.is_none() {
+                continue;
+            }
+            let triple = Triple::from(quad);
+            if seen.insert(triple.clone()) {
+                triples.push(triple);
+            }
+        }
+        Ok(Some(triples))
+    })
+    .await
+    .map_err(Error::internal)??;
+    match triples {
+        Some(triples) => graph_response(&headers, &triples),
+        None => Err(Error::NotFound("no such graph in the store".into())),
+    }
+}
+
+/// The caller's own graph, or 403.
+fn own_graph(state: &AppState, headers: &HeaderMap, raw: Option<String>) -> Result<(String, NamedNode)> {
+    let network = auth::network(state, headers)?;
+    let own = state.store.graph(&network);
+    match target(state, raw)? {
+        Target::Named(g) if g == own => Ok((network, own)),
+        Target::Named(g) => Err(Error::Forbidden(format!(
+            "network {network} writes only to its own graph <{own}>, not <{g}>"
+        ))),
+        Target::Default => Err(Error::Forbidden(format!(
+            "the default graph is the union of all graphs; network {network} writes only to <{own}>"
+        ))),
+    }
+}
+
+async fn write(state: &AppState, network: String, graph: NamedNode, change: Change, status: StatusCode) -> Result<Response> {
+    let resources: Vec<NamedNode> = change
+        .add
+        .iter()
+        .chain(change.remove.iter())
+        .filter_map(|t| match t.subject {
+            oxigraph::model::NamedOrBlankNodeRef::NamedNode(n) if !n.as_str().contains('#') => Some(n.into_owned()),
+            _ => None,
+        })
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let w = Write { network, graph, change, resources };
+    let store = state.store.clone();
+    let validator = state.validator.clone();
+    tokio::task::spawn_blocking(move || store.commit_write(&validator, &w, |_| Ok(())))
+        .await
+        .map_err(Error::internal)?
+        .map_err(|e| super::resources::write_error(state, e))?;
+    Ok(Response::builder().status(status).body(Body::empty()).map_err(Error::internal)?)
+}
+
+async fn body_graph(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Graph> {
+    let body = state.read_body(body).await?;
+    let quads = state.parse_rdf_body(headers, &body, &GraphName::DefaultGraph)?;
+    Ok(quads
+        .into_iter()
+        .map(|q| Triple::new(q.subject, q.predicate, q.object))
+        .collect())
+}
+
+fn current(state: &AppState, graph: &NamedNode) -> Result<Graph> {
+    let mut out = Graph::new();
+    for quad in state.store.store.quads_for_pattern(None, None, None, Some(graph.as_ref().into())) {
+        out.insert(&Triple::from(quad?));
+    }
+    Ok(out)
+}
+
+pub async fn put(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (network, graph) = own_graph(&state, &headers, raw)?;
+    let add = body_graph(&state, &headers, body).await?;
+    let remove = current(&state, &graph)?;
+    let status = if remove.is_empty() { StatusCode::CREATED } else { StatusCode::NO_CONTENT };
+    write(&state, network, graph, Change { add, remove }, status).await
+}
+
+pub async fn post(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap, body: Body) -> Result<Response> {
+    let (network, graph) = own_graph(&state, &headers, raw)?;
+    let add = body_graph(&state, &headers, body).await?;
+    write(&state, network, graph, Change { add, remove: Graph::new() }, StatusCode::NO_CONTENT).await
+}
+
+pub async fn delete(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response> {
+    let (network, graph) = own_graph(&state, &headers, raw)?;
+    let remove = current(&state, &graph)?;
+    if remove.is_empty() {
+        return Err(Error::NotFound(format!("the graph <{graph}> is empty")));
+    }
+    write(&state, network, graph, Change { add: Graph::new(), remove }, StatusCode::NO_CONTENT).await
+}

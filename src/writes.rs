@@ -1,0 +1,295 @@
+//! Writes by networks: from parsed quads to a validated, atomic change of the network's own
+//! graph, with provenance in the meta graph.
+
+use crate::shacl::service::Validator;
+use crate::shacl::{Change, ValidationReport};
+use crate::store::{now_literal, AppStore};
+use crate::vocab::{self, Collection};
+use oxigraph::model::{
+    BlankNode, Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term, Triple,
+};
+use std::collections::HashMap;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("the data does not conform to the shapes")]
+    Invalid(ValidationReport),
+    #[error("{0}")]
+    Precondition(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Storage(#[from] oxigraph::store::StorageError),
+}
+
+/// A write by one network into its graph.
+pub struct Write {
+    pub network: String,
+    pub graph: NamedNode,
+    pub change: Change,
+    /// The resources the write is about (for the provenance record).
+    pub resources: Vec<NamedNode>,
+}
+
+impl AppStore {
+    /// Validates the write in the context of the store and commits it in one transaction, under
+    /// the write lock so that no other write slips between validation and commit.
+    /// `precondition` runs under the same lock (If-Match).
+    pub fn commit_write(
+        &self,
+        validator: &Validator,
+        write: &Write,
+        precondition: impl FnOnce(&AppStore) -> Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        let _guard = self.write_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        precondition(self)?;
+        let report = validator.validate_change(&self.store, write.graph.as_ref(), &write.change);
+        if !report.conforms {
+            return Err(WriteError::Invalid(report));
+        }
+        let meta = self.graph(vocab::GRAPH_META);
+        let network = NamedNode::new_unchecked(self.base.resource("networks", &write.network));
+        let now = now_literal();
+        let mut transaction = self.store.start_transaction()?;
+        for t in write.change.remove.iter() {
+            transaction.remove(QuadRef::new(t.subject, t.predicate, t.object, &write.graph));
+        }
+        for t in write.change.add.iter() {
+            transaction.insert(QuadRef::new(t.subject, t.predicate, t.object, &write.graph));
+        }
+        transaction.insert(QuadRef::new(&write.graph, vocab::PROV_WAS_ATTRIBUTED_TO, &network, &meta));
+        for resource in &write.resources {
+            let old: Vec<Quad> = transaction
+                .quads_for_pattern(Some(resource.as_ref().into()), Some(vocab::DCT_MODIFIED), None, Some(meta.as_ref().into()))
+                .collect::<Result<_, _>>()?;
+            for q in &old {
+                transaction.remove(q);
+            }
+            transaction.insert(QuadRef::new(resource, vocab::DCT_MODIFIED, &now, &meta));
+            transaction.insert(QuadRef::new(resource, vocab::PROV_WAS_ATTRIBUTED_TO, &network, &meta));
+        }
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// What `graph` says about a resource: its triples and those of the nodes it owns
+    /// (`#fragment` IRIs below it and blank nodes it links to).
+    pub fn statements_about(&self, graph: &NamedNode, resource: NamedNodeRef<'_>) -> Result<Graph, WriteError> {
+        let mut out = Graph::new();
+        let prefix = format!("{}#", resource.as_str());
+        let mut queue: Vec<NamedOrBlankNode> = vec![resource.into_owned().into()];
+        // Fragment IRIs may be unlinked leftovers: take every subject of the graph below the resource.
+        for quad in self.store.quads_for_pattern(None, None, None, Some(graph.as_ref().into())) {
+            let quad = quad?;
+            if let NamedOrBlankNode::NamedNode(n) = &quad.subject {
+                if n.as_str().starts_with(&prefix) {
+                    queue.push(quad.subject.clone());
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        while let Some(node) = queue.pop() {
+            if !seen.insert(node.clone()) {
+                continue;
+            }
+            for quad in self.store.quads_for_pattern(Some(node.as_ref()), None, None, Some(graph.as_ref().into())) {
+                let quad = quad?;
+                if let Term::BlankNode(b) = &quad.object {
+                    queue.push(b.clone().into());
+                }
+                out.insert(&Triple::from(quad));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether any graph other than the meta graph says anything about the resource.
+    pub fn exists(&self, resource: NamedNodeRef<'_>) -> Result<bool, WriteError> {
+        let meta = self.graph(vocab::GRAPH_META);
+        for quad in self.store.quads_for_pattern(Some(resource.into()), None, None, None) {
+            let quad = quad?;
+            if quad.graph_name.as_ref() != GraphNameRef::NamedNode(meta.as_ref()) && !quad.graph_name.is_default_graph() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Turns the parsed body of `POST /{collection}` or `PUT /{collection}/{slug}` into the
+/// resource's triples: finds the root node (the one typed with the collection's class, or the
+/// only node nothing points to), gives it `target` (or mints one from its name when it is a
+/// blank node and `target` is None), checks that its IRI is under the collection, and names
+/// the blank nodes it owns `{iri}#{property}` so that later writes can replace them.
+pub fn resource_triples(
+    store: &AppStore,
+    collection: &Collection,
+    quads: Vec<Quad>,
+    target: Option<&NamedNode>,
+) -> Result<(NamedNode, Graph), WriteError> {
+    let triples: Vec<Triple> = quads.into_iter().map(Triple::from).collect();
+    if triples.is_empty() {
+        return Err(WriteError::BadRequest("the body holds no RDF statement".into()));
+    }
+    let root = find_root(&triples, collection)?;
+    let prefix = store.base.resource(collection.segment, "");
+    let iri = match (&root, target) {
+        (NamedOrBlankNode::NamedNode(n), Some(t)) if n != t => {
+            return Err(WriteError::BadRequest(format!(
+                "the body describes <{n}> but the request is for <{t}>: its @id must be the resource's IRI or absent"
+            )))
+        }
+        (_, Some(t)) => t.clone(),
+        (NamedOrBlankNode::NamedNode(n), None) => {
+            let slug = n.as_str().strip_prefix(&prefix).unwrap_or_default();
+            if !is_slug(slug) {
+                return Err(WriteError::BadRequest(format!(
+                    "@id <{n}> is outside this collection: resources of /{} are minted as {prefix}{{slug}} (slug: a-z, 0-9 and '-'); leave @id out to let the server mint it",
+                    collection.segment
+                )));
+            }
+            n.clone()
+        }
+        (NamedOrBlankNode::BlankNode(_), None) => {
+            let name = triples
+                .iter()
+                .find(|t| t.subject == root && t.predicate == vocab::NAME)
+                .and_then(|t| match &t.object {
+                    Term::Literal(l) => Some(l.value().to_owned()),
+                    _ => None,
+                })
+                .ok_or_else(|| WriteError::BadRequest("a resource without @id needs a name, from which its IRI is minted".into()))?;
+            mint(store, collection, &name)?
+        }
+    };
+    Ok((iri.clone(), own_blank_nodes(&triples, &root, &iri)))
+}
+
+fn find_root(triples: &[Triple], collection: &Collection) -> Result<NamedOrBlankNode, WriteError> {
+    let class: Term = collection.class.into_owned().into();
+    let typed: Vec<&NamedOrBlankNode> = triples
+        .iter()
+        .filter(|t| t.predicate == vocab::RDF_TYPE && t.object == class)
+        .map(|t| &t.subject)
+        .collect();
+    match typed.as_slice() {
+        [one] => return Ok((*one).clone()),
+        [] => {}
+        _ => {
+            return Err(WriteError::BadRequest(format!(
+                "the body describes {} resources of type <{}>; send one per request, or use POST /import",
+                typed.len(),
+                collection.class.as_str()
+            )))
+        }
+    }
+    let objects: std::collections::HashSet<&Term> = triples.iter().map(|t| &t.object).collect();
+    let mut roots: Vec<&NamedOrBlankNode> = triples
+        .iter()
+        .map(|t| &t.subject)
+        .filter(|s| !objects.contains(&Term::from((*s).clone())))
+        .collect();
+    roots.dedup();
+    match roots.as_slice() {
+        [one] => Ok((*one).clone()),
+        _ => Err(WriteError::BadRequest(format!(
+            "cannot tell which node is the resource: give it \"type\": \"{}\"",
+            collection.class.as_str().rsplit('#').next().unwrap_or_default()
+        ))),
+    }
+}
+
+/// Renames the root to `iri` and every blank node to `{iri}#{property}` (with a number when the
+/// same property owns several).
+fn own_blank_nodes(triples: &[Triple], root: &NamedOrBlankNode, iri: &NamedNode) -> Graph {
+    let mut names: HashMap<BlankNode, NamedNode> = HashMap::new();
+    let mut used: HashMap<String, usize> = HashMap::new();
+    // Name blank nodes after the property that links to them, parents first.
+    let mut frontier = vec![root.clone()];
+    while let Some(parent) = frontier.pop() {
+        for t in triples.iter().filter(|t| t.subject == parent) {
+            if let Term::BlankNode(b) = &t.object {
+                if names.contains_key(b) || NamedOrBlankNode::from(b.clone()) == *root {
+                    continue;
+                }
+                let local = t.predicate.as_str().rsplit(['#', '/']).next().unwrap_or("node").to_owned();
+                let n = used.entry(local.clone()).or_insert(0);
+                *n += 1;
+                let fragment = if *n == 1 { local } else { format!("{local}-{n}") };
+                names.insert(b.clone(), NamedNode::new_unchecked(format!("{}#{fragment}", iri.as_str())));
+                frontier.push(b.clone().into());
+            }
+        }
+    }
+    let rename_subject = |s: &NamedOrBlankNode| -> NamedOrBlankNode {
+        if s == root {
+            return iri.clone().into();
+        }
+        match s {
+            NamedOrBlankNode::BlankNode(b) => names.get(b).map_or_else(|| s.clone(), |n| n.clone().into()),
+            other => other.clone(),
+        }
+    };
+    let rename_object = |o: &Term| -> Term {
+        match o {
+            Term::BlankNode(b) if NamedOrBlankNode::from(b.clone()) == *root => iri.clone().into(),
+            Term::BlankNode(b) => names.get(b).map_or_else(|| o.clone(), |n| n.clone().into()),
+            Term::NamedNode(n) if NamedOrBlankNode::from(n.clone()) == *root => iri.clone().into(),
+            other => other.clone(),
+        }
+    };
+    triples
+        .iter()
+        .map(|t| Triple::new(rename_subject(&t.subject), t.predicate.clone(), rename_object(&t.object)))
+        .collect()
+}
+
+fn is_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 120
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `La Fabrique des possibles` → `la-fabrique-des-possibles`, numbered if already taken.
+pub fn slugify(name: &str) -> String {
+    let folded = crate::resources::fold(name);
+    let mut slug = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let slug: String = slug.chars().take(80).collect();
+    if slug.is_empty() { "resource".into() } else { slug.trim_end_matches('-').to_owned() }
+}
+
+fn mint(store: &AppStore, collection: &Collection, name: &str) -> Result<NamedNode, WriteError> {
+    let slug = slugify(name);
+    for n in 1.. {
+        let candidate = if n == 1 { slug.clone() } else { format!("{slug}-{n}") };
+        let iri = NamedNode::new_unchecked(store.base.resource(collection.segment, &candidate));
+        if !store.exists(iri.as_ref())? {
+            return Ok(iri);
+        }
+    }
+    unreachable!("an unbounded search always finds a free slug")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_ascii_and_readable() {
+        assert_eq!(slugify("La Fabrique des possibles"), "la-fabrique-des-possibles");
+        assert_eq!(slugify("Cahier d’activités des tiers-lieux"), "cahier-d-activites-des-tiers-lieux");
+        assert_eq!(slugify("  !!  "), "resource");
+    }
+}
