@@ -51,7 +51,11 @@ fn main() -> anyhow::Result<()> {
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results");
     std::fs::create_dir_all(&out_dir)?;
     let wanted = |name: &str| {
-        let named: Vec<&String> = args.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
+        let named: Vec<&String> = args
+            .iter()
+            .skip(1)
+            .filter(|a| !a.starts_with('-'))
+            .collect();
         named.is_empty() || named.iter().any(|a| a.as_str() == name)
     };
     if wanted("sparql") {
@@ -67,7 +71,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
-    let store_dir = std::env::temp_dir().join(format!("lieux-communs-bench-{}", std::process::id()));
+    let store_dir =
+        std::env::temp_dir().join(format!("lieux-communs-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&store_dir);
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -92,18 +97,35 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     state.store.insert_quads(&quads)?;
     let loaded = started.elapsed();
     let mut report = String::new();
-    writeln!(report, "# SPARQL benchmark — synthetic dataset ({} quads, RocksDB store)\n", quads.len())?;
-    writeln!(report, "generate: {:.2} s; bulk load: {:.2} s ({:.0} quads/s)\n", generated.as_secs_f64(), loaded.as_secs_f64(), quads.len() as f64 / loaded.as_secs_f64())?;
+    writeln!(
+        report,
+        "# SPARQL benchmark — synthetic dataset ({} quads, RocksDB store)\n",
+        quads.len()
+    )?;
+    writeln!(
+        report,
+        "generate: {:.2} s; bulk load: {:.2} s ({:.0} quads/s)\n",
+        generated.as_secs_f64(),
+        loaded.as_secs_f64(),
+        quads.len() as f64 / loaded.as_secs_f64()
+    )?;
     writeln!(report, "Each query answered as JSON (SELECT) or Turtle (CONSTRUCT/DESCRIBE), one client, sequential requests with keep-alive.\n")?;
-    writeln!(report, "| query | engine q/s | HTTP q/s | engine ms/q | HTTP ms/q | HTTP layer cost |")?;
+    writeln!(
+        report,
+        "| query | engine q/s | HTTP q/s | engine ms/q | HTTP ms/q | HTTP layer cost |"
+    )?;
     writeln!(report, "|---|---:|---:|---:|---:|---:|")?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let server_state = state.clone();
     runtime.spawn(async move {
         listener.set_nonblocking(true).unwrap();
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        axum::serve(listener, lieux_communs::http::router(server_state)).await.unwrap();
+        axum::serve(listener, lieux_communs::http::router(server_state))
+            .await
+            .unwrap();
     });
     let http = reqwest::blocking::Client::new();
     let budget = Duration::from_secs(4);
@@ -115,13 +137,23 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
         let direct = measure(budget, || {
             let parsed = parse_query(&query, &base, &[], &[]).unwrap();
             let format = parsed.form.result_format(None, None).unwrap();
-            let body = runtime.block_on(engine.execute(&store, parsed, format)).unwrap();
+            let body = runtime
+                .block_on(engine.execute(&store, parsed, format))
+                .unwrap();
             assert!(!body.is_empty());
         });
         let url = format!("http://{addr}/sparql");
         let over_http = measure(budget, || {
-            let response = http.get(&url).query(&[("query", query.as_str())]).send().unwrap();
-            assert!(response.status().is_success(), "{name}: {}", response.status());
+            let response = http
+                .get(&url)
+                .query(&[("query", query.as_str())])
+                .send()
+                .unwrap();
+            assert!(
+                response.status().is_success(),
+                "{name}: {}",
+                response.status()
+            );
             assert!(!response.bytes().unwrap().is_empty());
         });
         let cost = (over_http - direct) / direct * 100.0;
@@ -165,7 +197,10 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     let base = lieux_communs::vocab::Base::new("http://localhost:8080/");
     let quads = generate::generate(&base, &Sizes::default(), 42, &GraphName::DefaultGraph);
     let data_file = std::env::temp_dir().join("lieux-communs-bench-synthetic.nt");
-    std::fs::write(&data_file, lieux_communs::rdf::serialize_quads(&quads, oxigraph::io::RdfFormat::NTriples)?)?;
+    std::fs::write(
+        &data_file,
+        lieux_communs::rdf::serialize_quads(&quads, oxigraph::io::RdfFormat::NTriples)?,
+    )?;
     let graph: Graph = quads.iter().map(|q| Triple::from(q.clone())).collect();
     let started = Instant::now();
     let validator = Validator::load(&root.join("shapes"))?;
@@ -183,29 +218,61 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     // Validation of one write in the context of a store holding the whole dataset.
     let store = oxigraph::store::Store::new()?;
     let synthetic = oxigraph::model::NamedNode::new_unchecked(base.graph("synthetic"));
-    store.bulk_loader().load_quads(quads.iter().map(|q| oxigraph::model::Quad::new(q.subject.clone(), q.predicate.clone(), q.object.clone(), synthetic.clone())))?;
+    store.bulk_loader().load_quads(quads.iter().map(|q| {
+        oxigraph::model::Quad::new(
+            q.subject.clone(),
+            q.predicate.clone(),
+            q.object.clone(),
+            synthetic.clone(),
+        )
+    }))?;
     let pledge = lieux_communs::rdf::parse(
         format!("@prefix tl: <https://w3id.org/tiers-lieux/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
             <pledges/bench> a tl:Pledge ; tl:funder <places/synthetic-place-0001> ; tl:pledgedTo <commons/synthetic-commons-0001> ;
             tl:amount \"50\"^^xsd:decimal ; tl:status tl:status-intention .").as_bytes(),
         oxigraph::io::RdfFormat::Turtle, base.as_str(), &GraphName::DefaultGraph, true, &Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let change = lieux_communs::shacl::Change { add: pledge.into_iter().map(Triple::from).collect(), remove: Graph::new() };
+    let change = lieux_communs::shacl::Change {
+        add: pledge.into_iter().map(Triple::from).collect(),
+        remove: Graph::new(),
+    };
     let network = oxigraph::model::NamedNode::new_unchecked(base.graph("rfflab"));
     let per_write = measure(Duration::from_secs(3), || {
-        assert!(validator.validate_change(&store, network.as_ref(), &change).conforms);
+        assert!(
+            validator
+                .validate_change(&store, network.as_ref(), &change)
+                .conforms
+        );
     });
 
     let mut report = String::new();
-    writeln!(report, "# SHACL benchmark — synthetic dataset ({} triples, {} shapes)\n", graph.len(), validator.shapes().shape_count())?;
+    writeln!(
+        report,
+        "# SHACL benchmark — synthetic dataset ({} triples, {} shapes)\n",
+        graph.len(),
+        validator.shapes().shape_count()
+    )?;
     writeln!(report, "| engine | validate whole dataset | conforms |")?;
     writeln!(report, "|---|---:|---|")?;
-    writeln!(report, "| lieux-communs (in-memory graph, best of 3) | {ours:.3} s | {conforms} |")?;
+    writeln!(
+        report,
+        "| lieux-communs (in-memory graph, best of 3) | {ours:.3} s | {conforms} |"
+    )?;
     let py = run_pyshacl(&data_file, &root.join("shapes"));
     match &py {
         Ok(v) => {
             let secs = v["validate_s"].as_f64().unwrap_or(f64::NAN);
-            writeln!(report, "| pyshacl {} (inference none; parsing not counted: {:.1} s) | {secs:.1} s | {} |", v["pyshacl"].as_str().unwrap_or("?"), v["parse_s"].as_f64().unwrap_or(f64::NAN), v["conforms"])?;
-            writeln!(report, "\nlieux-communs is **{:.0}×** faster than pyshacl on the same data and shapes.", secs / ours)?;
+            writeln!(
+                report,
+                "| pyshacl {} (inference none; parsing not counted: {:.1} s) | {secs:.1} s | {} |",
+                v["pyshacl"].as_str().unwrap_or("?"),
+                v["parse_s"].as_f64().unwrap_or(f64::NAN),
+                v["conforms"]
+            )?;
+            writeln!(
+                report,
+                "\nlieux-communs is **{:.0}×** faster than pyshacl on the same data and shapes.",
+                secs / ours
+            )?;
         }
         Err(e) => writeln!(report, "| pyshacl | not measured: {e} | |")?,
     }
@@ -216,18 +283,45 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
 }
 
 /// Creates (once) a virtual environment with pyshacl under the target directory and runs it.
-fn run_pyshacl(data: &std::path::Path, shapes: &std::path::Path) -> anyhow::Result<serde_json::Value> {
+fn run_pyshacl(
+    data: &std::path::Path,
+    shapes: &std::path::Path,
+) -> anyhow::Result<serde_json::Value> {
     use std::process::Command;
-    let target = std::env::var("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
     let venv = target.join("bench-venv");
     let python = venv.join("bin/python");
     if !python.exists() {
-        anyhow::ensure!(Command::new("python3").args(["-m", "venv"]).arg(&venv).status()?.success(), "python3 -m venv failed");
-        anyhow::ensure!(Command::new(&python).args(["-m", "pip", "install", "-q", "pyshacl==0.40.*"]).status()?.success(), "pip install pyshacl failed");
+        anyhow::ensure!(
+            Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()?
+                .success(),
+            "python3 -m venv failed"
+        );
+        anyhow::ensure!(
+            Command::new(&python)
+                .args(["-m", "pip", "install", "-q", "pyshacl==0.40.*"])
+                .status()?
+                .success(),
+            "pip install pyshacl failed"
+        );
     }
-    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pyshacl_validate.py");
-    let output = Command::new(&python).arg(script).arg(data).arg(shapes).output()?;
-    anyhow::ensure!(output.status.success(), "pyshacl failed: {}", String::from_utf8_lossy(&output.stderr));
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/pyshacl_validate.py");
+    let output = Command::new(&python)
+        .arg(script)
+        .arg(data)
+        .arg(shapes)
+        .output()?;
+    anyhow::ensure!(
+        output.status.success(),
+        "pyshacl failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     Ok(serde_json::from_slice(&output.stdout)?)
 }
 
@@ -240,27 +334,51 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let base = format!("http://{addr}/");
-    let store_dir = std::env::temp_dir().join(format!("lieux-communs-bench-api-{}", std::process::id()));
+    let store_dir =
+        std::env::temp_dir().join(format!("lieux-communs-bench-api-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&store_dir);
-    let mut config = Config { store: store_dir.clone(), base_iri: base.clone(), max_body_bytes: 100_000_000, ..Config::default() };
-    config.networks.insert("bench".into(), NetworkConfig { token: "bench-token".into() });
+    let mut config = Config {
+        store: store_dir.clone(),
+        base_iri: base.clone(),
+        max_body_bytes: 100_000_000,
+        ..Config::default()
+    };
+    config.networks.insert(
+        "bench".into(),
+        NetworkConfig {
+            token: "bench-token".into(),
+        },
+    );
     let state = lieux_communs::build_state(config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let server_state = state.clone();
     runtime.spawn(async move {
         listener.set_nonblocking(true).unwrap();
         let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        axum::serve(listener, lieux_communs::http::router(server_state)).await.unwrap();
+        axum::serve(listener, lieux_communs::http::router(server_state))
+            .await
+            .unwrap();
     });
 
     // The synthetic dataset as one JSON-LD document per resource, rendered by our own renderer.
-    let quads = generate::generate(&state.store.base, &Sizes::default(), 42, &GraphName::DefaultGraph);
+    let quads = generate::generate(
+        &state.store.base,
+        &Sizes::default(),
+        42,
+        &GraphName::DefaultGraph,
+    );
     let triples: Vec<Triple> = quads.into_iter().map(Triple::from).collect();
     let mut by_resource: Vec<(NamedOrBlankNode, Vec<Triple>)> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for t in &triples {
         let owner = match &t.subject {
-            NamedOrBlankNode::NamedNode(n) => NamedOrBlankNode::from(oxigraph::model::NamedNode::new_unchecked(n.as_str().split('#').next().unwrap_or_default())),
+            NamedOrBlankNode::NamedNode(n) => {
+                NamedOrBlankNode::from(oxigraph::model::NamedNode::new_unchecked(
+                    n.as_str().split('#').next().unwrap_or_default(),
+                ))
+            }
             other => other.clone(),
         };
         let slot = *index.entry(owner.clone()).or_insert_with(|| {
@@ -272,8 +390,17 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     let documents: Vec<(String, String)> = by_resource
         .iter()
         .map(|(root, own)| {
-            let collection = root.to_string().trim_matches(['<', '>']).trim_start_matches(base.as_str()).split('/').next().unwrap_or_default().to_owned();
-            let mut doc = state.compactor.render(own, root, &|t: &Term| t.to_string().contains('#'));
+            let collection = root
+                .to_string()
+                .trim_matches(['<', '>'])
+                .trim_start_matches(base.as_str())
+                .split('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let mut doc = state
+                .compactor
+                .render(own, root, &|t: &Term| t.to_string().contains('#'));
             doc["@context"] = serde_json::Value::String(state.store.base.context());
             (collection, doc.to_string())
         })
@@ -284,32 +411,68 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     // 1. POST /import in batches of 1 000 documents (an @graph each).
     let started = Instant::now();
     for chunk in documents.chunks(1000) {
-        let graph: Vec<serde_json::Value> = chunk.iter().map(|(_, d)| {
-            let mut v: serde_json::Value = serde_json::from_str(d).unwrap();
-            v.as_object_mut().unwrap().remove("@context");
-            v
-        }).collect();
-        let body = serde_json::json!({ "@context": state.store.base.context(), "@graph": graph }).to_string();
-        let response = http.post(format!("{base}import")).bearer_auth("bench-token").header("content-type", "application/ld+json").body(body).send()?;
-        anyhow::ensure!(response.status().is_success(), "import: {} {}", response.status(), response.text()?);
+        let graph: Vec<serde_json::Value> = chunk
+            .iter()
+            .map(|(_, d)| {
+                let mut v: serde_json::Value = serde_json::from_str(d).unwrap();
+                v.as_object_mut().unwrap().remove("@context");
+                v
+            })
+            .collect();
+        let body = serde_json::json!({ "@context": state.store.base.context(), "@graph": graph })
+            .to_string();
+        let response = http
+            .post(format!("{base}import"))
+            .bearer_auth("bench-token")
+            .header("content-type", "application/ld+json")
+            .body(body)
+            .send()?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "import: {} {}",
+            response.status(),
+            response.text()?
+        );
     }
     let import_secs = started.elapsed().as_secs_f64();
     let import_rate = documents.len() as f64 / import_secs;
 
     // 2. One POST per resource, for new copies of the places (each validated in context).
-    let sample: Vec<&(String, String)> = documents.iter().filter(|(c, _)| c == "places").take(2000).collect();
+    let sample: Vec<&(String, String)> = documents
+        .iter()
+        .filter(|(c, _)| c == "places")
+        .take(2000)
+        .collect();
     let started = Instant::now();
     for (i, (collection, doc)) in sample.iter().enumerate() {
         let body = doc.replace("/places/synthetic-place-", &format!("/places/copy-{i}-"));
-        let response = http.post(format!("{base}{collection}")).bearer_auth("bench-token").header("content-type", "application/ld+json").body(body).send()?;
-        anyhow::ensure!(response.status().as_u16() == 201, "post: {} {}", response.status(), response.text()?);
+        let response = http
+            .post(format!("{base}{collection}"))
+            .bearer_auth("bench-token")
+            .header("content-type", "application/ld+json")
+            .body(body)
+            .send()?;
+        anyhow::ensure!(
+            response.status().as_u16() == 201,
+            "post: {} {}",
+            response.status(),
+            response.text()?
+        );
     }
     let post_rate = sample.len() as f64 / started.elapsed().as_secs_f64();
 
     // 3. GET one resource as JSON-LD under wrk, 32 connections.
     let url = format!("{base}places/synthetic-place-0042");
     let wrk = std::process::Command::new("wrk")
-        .args(["-t2", "-c32", "-d10s", "--latency", "-H", "Accept: application/ld+json", &url])
+        .args([
+            "-t2",
+            "-c32",
+            "-d10s",
+            "--latency",
+            "-H",
+            "Accept: application/ld+json",
+            &url,
+        ])
         .output();
     let mut report = String::new();
     writeln!(report, "# API benchmark — synthetic dataset ({} resources, JSON-LD documents of {} bytes on average)\n", documents.len(), mean_size)?;
@@ -320,13 +483,30 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     match wrk {
         Ok(out) if out.status.success() => {
             let text = String::from_utf8_lossy(&out.stdout);
-            let rps = text.lines().find(|l| l.starts_with("Requests/sec")).and_then(|l| l.split_whitespace().nth(1)).unwrap_or("?").to_owned();
-            let p99 = text.lines().find(|l| l.trim_start().starts_with("99%")).and_then(|l| l.split_whitespace().nth(1)).unwrap_or("?").to_owned();
+            let rps = text
+                .lines()
+                .find(|l| l.starts_with("Requests/sec"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("?")
+                .to_owned();
+            let p99 = text
+                .lines()
+                .find(|l| l.trim_start().starts_with("99%"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .unwrap_or("?")
+                .to_owned();
             writeln!(report, "| GET one place as JSON-LD, wrk -c32 -t2 -d10s | {rps} requests/s, p99 {p99} | ≥ 10 000/s, p99 < 10 ms |")?;
             writeln!(report, "\n```\n{text}```")?;
         }
-        Ok(out) => writeln!(report, "| GET under wrk | wrk failed: {} | |", String::from_utf8_lossy(&out.stderr))?,
-        Err(e) => writeln!(report, "| GET under wrk | not measured: wrk is missing ({e}); `apt-get install wrk` | |")?,
+        Ok(out) => writeln!(
+            report,
+            "| GET under wrk | wrk failed: {} | |",
+            String::from_utf8_lossy(&out.stderr)
+        )?,
+        Err(e) => writeln!(
+            report,
+            "| GET under wrk | not measured: wrk is missing ({e}); `apt-get install wrk` | |"
+        )?,
     }
     std::fs::write(out_dir.join("api.md"), &report)?;
     println!("{report}");

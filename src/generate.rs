@@ -42,12 +42,28 @@ const REGIONS: &[(&str, &str, &str, f64, f64)] = &[
     ("Nouvelle-Aquitaine", "Bordeaux", "33000", 44.8378, -0.5792),
     ("Occitanie", "Toulouse", "31000", 43.6047, 1.4442),
     ("Pays de la Loire", "Nantes", "44000", 47.2184, -1.5536),
-    ("Provence-Alpes-Côte d'Azur", "Marseille", "13001", 43.2965, 5.3698),
+    (
+        "Provence-Alpes-Côte d'Azur",
+        "Marseille",
+        "13001",
+        43.2965,
+        5.3698,
+    ),
 ];
 
 const TAGS: &[&str] = &[
-    "fablab", "coworking", "numérique", "alimentation", "mobilité", "énergie", "formation",
-    "accompagnement", "culture", "réemploi", "agriculture", "bricothèque",
+    "fablab",
+    "coworking",
+    "numérique",
+    "alimentation",
+    "mobilité",
+    "énergie",
+    "formation",
+    "accompagnement",
+    "culture",
+    "réemploi",
+    "agriculture",
+    "bricothèque",
 ];
 
 /// Generates the dataset into `graph` (IRIs minted under `base`). Same seed, same quads.
@@ -57,7 +73,8 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
         quads: Vec::with_capacity(sizes.places * 16 + sizes.pledges * 7 + sizes.contributors * 4),
         graph: graph.clone(),
     };
-    let iri = |collection: &str, slug: String| NamedNode::new_unchecked(base.resource(collection, &slug));
+    let iri =
+        |collection: &str, slug: String| NamedNode::new_unchecked(base.resource(collection, &slug));
 
     // Regional networks, one per region, plus the national one.
     let networks: Vec<NamedNode> = (0..=REGIONS.len())
@@ -77,7 +94,11 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
         .collect();
     for (i, c) in commons.iter().enumerate() {
         out.typed(c, vocab::COMMONS);
-        out.literal(c, vocab::NAME, Literal::new_simple_literal(format!("Commun synthétique n°{i}")));
+        out.literal(
+            c,
+            vocab::NAME,
+            Literal::new_simple_literal(format!("Commun synthétique n°{i}")),
+        );
         out.literal(
             c,
             vocab::DESCRIPTION,
@@ -85,16 +106,32 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
                 "Ressource ouverte n°{i} développée en commun par des tiers-lieux."
             )),
         );
-        out.link(c, vocab::MATURITY, vocab::MATURITY_STAGES[rng.random_range(0..vocab::MATURITY_STAGES.len())]);
-        out.literal(c, vocab::TAG, Literal::new_simple_literal(TAGS[rng.random_range(0..TAGS.len())]));
+        out.link(
+            c,
+            vocab::MATURITY,
+            vocab::MATURITY_STAGES[rng.random_range(0..vocab::MATURITY_STAGES.len())],
+        );
+        out.literal(
+            c,
+            vocab::TAG,
+            Literal::new_simple_literal(TAGS[rng.random_range(0..TAGS.len())]),
+        );
         let requested = 1_000 * rng.random_range(5..=80);
         out.literal(c, vocab::REQUESTED_AMOUNT, decimal(requested));
         for line in 0..rng.random_range(0..=3) {
             let budget = NamedNode::new_unchecked(format!("{}#budget-{line}", c.as_str()));
             out.link(c, vocab::BUDGET_LINE_PROP, &budget);
             out.typed(&budget, vocab::BUDGET_LINE);
-            out.literal(&budget, vocab::NAME, Literal::new_simple_literal(format!("Ligne budgétaire {line}")));
-            out.literal(&budget, vocab::AMOUNT, decimal(1_000 * rng.random_range(1..=10)));
+            out.literal(
+                &budget,
+                vocab::NAME,
+                Literal::new_simple_literal(format!("Ligne budgétaire {line}")),
+            );
+            out.literal(
+                &budget,
+                vocab::AMOUNT,
+                decimal(1_000 * rng.random_range(1..=10)),
+            );
         }
     }
 
@@ -105,7 +142,11 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
         let region_index = rng.random_range(0..REGIONS.len());
         let (region, town, postal, lat, lon) = REGIONS[region_index];
         out.typed(p, vocab::PLACE);
-        out.literal(p, vocab::NAME, Literal::new_simple_literal(format!("Tiers-lieu {town} {i}")));
+        out.literal(
+            p,
+            vocab::NAME,
+            Literal::new_simple_literal(format!("Tiers-lieu {town} {i}")),
+        );
         out.literal(
             p,
             vocab::DESCRIPTION,
@@ -114,32 +155,72 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
         let address = NamedNode::new_unchecked(format!("{}#address", p.as_str()));
         out.link(p, vocab::ADDRESS, &address);
         out.typed(&address, vocab::POSTAL_ADDRESS);
-        out.literal(&address, vocab::STREET_ADDRESS, Literal::new_simple_literal(format!("{} rue des Communs", 1 + i % 200)));
-        out.literal(&address, vocab::POSTAL_CODE, Literal::new_simple_literal(postal));
+        out.literal(
+            &address,
+            vocab::STREET_ADDRESS,
+            Literal::new_simple_literal(format!("{} rue des Communs", 1 + i % 200)),
+        );
+        out.literal(
+            &address,
+            vocab::POSTAL_CODE,
+            Literal::new_simple_literal(postal),
+        );
         out.literal(&address, vocab::LOCALITY, Literal::new_simple_literal(town));
         out.literal(&address, vocab::REGION, Literal::new_simple_literal(region));
         let geo = NamedNode::new_unchecked(format!("{}#geo", p.as_str()));
         out.link(p, vocab::GEO, &geo);
         out.typed(&geo, vocab::GEO_COORDINATES);
-        out.literal(&geo, vocab::LATITUDE, decimal_f(lat + rng.random_range(-0.2..0.2)));
-        out.literal(&geo, vocab::LONGITUDE, decimal_f(lon + rng.random_range(-0.2..0.2)));
-        out.link(p, vocab::WEBSITE, &NamedNode::new_unchecked(format!("https://tiers-lieu-{i}.example.org/")));
-        out.literal(p, vocab::EMAIL, Literal::new_simple_literal(format!("contact@tiers-lieu-{i}.example.org")));
-        out.link(p, vocab::PLACE_TYPE, vocab::PLACE_TYPES[rng.random_range(0..vocab::PLACE_TYPES.len())]);
+        out.literal(
+            &geo,
+            vocab::LATITUDE,
+            decimal_f(lat + rng.random_range(-0.2..0.2)),
+        );
+        out.literal(
+            &geo,
+            vocab::LONGITUDE,
+            decimal_f(lon + rng.random_range(-0.2..0.2)),
+        );
+        out.link(
+            p,
+            vocab::WEBSITE,
+            &NamedNode::new_unchecked(format!("https://tiers-lieu-{i}.example.org/")),
+        );
+        out.literal(
+            p,
+            vocab::EMAIL,
+            Literal::new_simple_literal(format!("contact@tiers-lieu-{i}.example.org")),
+        );
+        out.link(
+            p,
+            vocab::PLACE_TYPE,
+            vocab::PLACE_TYPES[rng.random_range(0..vocab::PLACE_TYPES.len())],
+        );
         out.link(p, vocab::MEMBER_OF, &networks[region_index]);
         if rng.random_bool(0.3) {
             out.link(p, vocab::MEMBER_OF, &networks[REGIONS.len()]);
         }
         for _ in 0..rng.random_range(0..=4) {
-            out.link(p, vocab::USES_COMMONS, &commons[rng.random_range(0..commons.len())]);
+            out.link(
+                p,
+                vocab::USES_COMMONS,
+                &commons[rng.random_range(0..commons.len())],
+            );
         }
-        out.literal(p, vocab::TAG, Literal::new_simple_literal(TAGS[rng.random_range(0..TAGS.len())]));
+        out.literal(
+            p,
+            vocab::TAG,
+            Literal::new_simple_literal(TAGS[rng.random_range(0..TAGS.len())]),
+        );
     }
 
     for i in 0..sizes.contributors {
         let c = iri("contributors", format!("synthetic-contributor-{i:05}"));
         out.typed(&c, vocab::CONTRIBUTOR);
-        out.literal(&c, vocab::NAME, Literal::new_simple_literal(format!("Contributeur·ice {i}")));
+        out.literal(
+            &c,
+            vocab::NAME,
+            Literal::new_simple_literal(format!("Contributeur·ice {i}")),
+        );
         let commun = &commons[rng.random_range(0..commons.len())];
         out.link(&c, vocab::CONTRIBUTES_TO, commun);
         if i < commons.len() {
@@ -153,11 +234,23 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
         .collect();
     for (i, c) in campaigns.iter().enumerate() {
         out.typed(c, vocab::CAMPAIGN);
-        out.literal(c, vocab::NAME, Literal::new_simple_literal(format!("Campagne de cofinancement {}", 2021 + i)));
-        out.literal(c, vocab::START_DATE, Literal::new_typed_literal(format!("{}-03-01", 2021 + i), vocab::XSD_DATE));
+        out.literal(
+            c,
+            vocab::NAME,
+            Literal::new_simple_literal(format!("Campagne de cofinancement {}", 2021 + i)),
+        );
+        out.literal(
+            c,
+            vocab::START_DATE,
+            Literal::new_typed_literal(format!("{}-03-01", 2021 + i), vocab::XSD_DATE),
+        );
         out.link(c, vocab::ORGANIZER, &networks[REGIONS.len()]);
         for _ in 0..10 {
-            out.link(c, vocab::FEATURES_COMMONS, &commons[rng.random_range(0..commons.len())]);
+            out.link(
+                c,
+                vocab::FEATURES_COMMONS,
+                &commons[rng.random_range(0..commons.len())],
+            );
         }
     }
 
@@ -170,12 +263,28 @@ pub fn generate(base: &Base, sizes: &Sizes, seed: u64, graph: &GraphName) -> Vec
             &networks[rng.random_range(0..networks.len())]
         };
         out.link(&pl, vocab::FUNDER, funder);
-        out.link(&pl, vocab::PLEDGED_TO, &commons[rng.random_range(0..commons.len())]);
+        out.link(
+            &pl,
+            vocab::PLEDGED_TO,
+            &commons[rng.random_range(0..commons.len())],
+        );
         out.literal(&pl, vocab::AMOUNT, decimal(10 * rng.random_range(1..=500)));
-        out.link(&pl, vocab::STATUS, vocab::PLEDGE_STATUSES[rng.random_range(0..vocab::PLEDGE_STATUSES.len())]);
-        out.link(&pl, vocab::PLEDGE_KIND, vocab::PLEDGE_KINDS[rng.random_range(0..vocab::PLEDGE_KINDS.len())]);
+        out.link(
+            &pl,
+            vocab::STATUS,
+            vocab::PLEDGE_STATUSES[rng.random_range(0..vocab::PLEDGE_STATUSES.len())],
+        );
+        out.link(
+            &pl,
+            vocab::PLEDGE_KIND,
+            vocab::PLEDGE_KINDS[rng.random_range(0..vocab::PLEDGE_KINDS.len())],
+        );
         if !campaigns.is_empty() {
-            out.link(&pl, vocab::CAMPAIGN_PROP, &campaigns[rng.random_range(0..campaigns.len())]);
+            out.link(
+                &pl,
+                vocab::CAMPAIGN_PROP,
+                &campaigns[rng.random_range(0..campaigns.len())],
+            );
         }
     }
     out.quads
@@ -188,7 +297,8 @@ struct Writer {
 
 impl Writer {
     fn push(&mut self, s: &NamedNode, p: NamedNodeRef<'_>, o: Term) {
-        self.quads.push(Quad::new(s.clone(), p, o, self.graph.clone()));
+        self.quads
+            .push(Quad::new(s.clone(), p, o, self.graph.clone()));
     }
 
     fn typed(&mut self, s: &NamedNode, class: NamedNodeRef<'_>) {
@@ -219,7 +329,13 @@ mod tests {
     #[test]
     fn same_seed_same_data_other_seed_other_data() {
         let base = Base::new("http://localhost:8080/");
-        let sizes = Sizes { places: 20, commons: 5, contributors: 30, pledges: 40, campaigns: 2 };
+        let sizes = Sizes {
+            places: 20,
+            commons: 5,
+            contributors: 30,
+            pledges: 40,
+            campaigns: 2,
+        };
         let a = generate(&base, &sizes, 7, &GraphName::DefaultGraph);
         let b = generate(&base, &sizes, 7, &GraphName::DefaultGraph);
         let c = generate(&base, &sizes, 8, &GraphName::DefaultGraph);

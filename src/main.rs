@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "lieux-communs", version, about = "Linked data of the tiers-lieux and their commons")]
+#[command(
+    name = "lieux-communs",
+    version,
+    about = "Linked data of the tiers-lieux and their commons"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -167,10 +171,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         } => {
             let config = store.config()?;
             let format = input_format
-                .map(|f| rdf::format_from_name(&f).ok_or_else(|| anyhow::anyhow!("unknown input format {f:?}")))
+                .map(|f| {
+                    rdf::format_from_name(&f)
+                        .ok_or_else(|| anyhow::anyhow!("unknown input format {f:?}"))
+                })
                 .transpose()?;
             let app = AppStore::open(&config)?;
-            let contexts = Contexts::new(lieux_communs::http::meta::read_context(&config)?, &app.base);
+            let contexts =
+                Contexts::new(lieux_communs::http::meta::read_context(&config)?, &app.base);
             let graph = app.graph(&graph);
             let bar = ProgressBar::new(files.len() as u64).with_style(
                 ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
@@ -181,7 +189,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 bar.inc(1);
             })?;
             bar.finish_and_clear();
-            eprintln!("loaded {count} quads from {} file(s) into <{graph}>", files.len());
+            eprintln!(
+                "loaded {count} quads from {} file(s) into <{graph}>",
+                files.len()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Export { format, out, store } => {
@@ -189,7 +200,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let app = AppStore::open(&config)?;
             let format = rdf::format_from_name(&format).expect("clap restricts the values");
             match out {
-                Some(path) => app.export(format, std::io::BufWriter::new(std::fs::File::create(path)?))?,
+                Some(path) => app.export(
+                    format,
+                    std::io::BufWriter::new(std::fs::File::create(path)?),
+                )?,
                 None => app.export(format, std::io::BufWriter::new(std::io::stdout().lock()))?,
             }
             Ok(ExitCode::SUCCESS)
@@ -220,7 +234,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             base_iri,
             out,
         } => {
-            let sizes = generate::Sizes { places, commons, contributors, pledges, campaigns };
+            let sizes = generate::Sizes {
+                places,
+                commons,
+                contributors,
+                pledges,
+                campaigns,
+            };
             let quads = generate::generate(
                 &lieux_communs::vocab::Base::new(&base_iri),
                 &sizes,
@@ -228,8 +248,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 &oxigraph::model::GraphName::DefaultGraph,
             );
             let format = match &out {
-                Some(path) => rdf::format_from_path(path)
-                    .ok_or_else(|| anyhow::anyhow!("unknown RDF extension for {}", path.display()))?,
+                Some(path) => rdf::format_from_path(path).ok_or_else(|| {
+                    anyhow::anyhow!("unknown RDF extension for {}", path.display())
+                })?,
                 None => oxigraph::io::RdfFormat::NTriples,
             };
             let body = rdf::serialize_quads(&quads, format)?;
@@ -256,7 +277,9 @@ fn validate(
     let base = lieux_communs::vocab::Base::new(base_iri.as_deref().unwrap_or(&config.base_iri));
     let validator = Validator::load(shapes.as_deref().unwrap_or(&config.shapes_dir))?;
     let forced = input_format
-        .map(|f| rdf::format_from_name(&f).ok_or_else(|| anyhow::anyhow!("unknown input format {f:?}")))
+        .map(|f| {
+            rdf::format_from_name(&f).ok_or_else(|| anyhow::anyhow!("unknown input format {f:?}"))
+        })
         .transpose()?;
     let context = lieux_communs::http::meta::read_context(&config)?;
     let contexts = Contexts::new(context.clone(), &base);
@@ -264,8 +287,11 @@ fn validate(
     for file in &files {
         let syntax = forced
             .or_else(|| rdf::format_from_path(file))
-            .ok_or_else(|| anyhow::anyhow!("{}: unknown RDF syntax; use --input-format", file.display()))?;
-        let bytes = std::fs::read(file).map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
+            .ok_or_else(|| {
+                anyhow::anyhow!("{}: unknown RDF syntax; use --input-format", file.display())
+            })?;
+        let bytes = std::fs::read(file)
+            .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", file.display()))?;
         // Like any RDF tool, a file's relative IRIs resolve against its own location by default.
         let file_base = match &base_iri {
             Some(base) => base.clone(),
@@ -275,8 +301,15 @@ fn validate(
                 .map(String::from)
                 .unwrap_or_else(|| base.as_str().to_owned()),
         };
-        let quads = rdf::parse(&bytes, syntax, &file_base, &GraphName::DefaultGraph, true, &contexts)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let quads = rdf::parse(
+            &bytes,
+            syntax,
+            &file_base,
+            &GraphName::DefaultGraph,
+            true,
+            &contexts,
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         for q in quads {
             data.insert(&Triple::from(q));
         }
@@ -288,6 +321,9 @@ fn validate(
         _ => ReportFormat::Text,
     };
     let compactor = lieux_communs::render::Compactor::from_context(&context, &base.context())?;
-    std::io::Write::write_all(&mut std::io::stdout().lock(), &render_report(&report, format, &compactor))?;
+    std::io::Write::write_all(
+        &mut std::io::stdout().lock(),
+        &render_report(&report, format, &compactor),
+    )?;
     Ok(report.conforms)
 }

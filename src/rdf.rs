@@ -104,15 +104,16 @@ pub fn negotiate(accept: Option<&str>, offered: &[&str]) -> Option<usize> {
         let mut matched: Option<(u8, f32)> = None;
         for range in &ranges {
             let (rtype, rsub) = range.essence.split_once('/').unwrap_or((range.essence, ""));
-            let specificity = if rtype.eq_ignore_ascii_case(otype) && rsub.eq_ignore_ascii_case(osub) {
-                3
-            } else if rtype.eq_ignore_ascii_case(otype) && rsub == "*" {
-                2
-            } else if rtype == "*" && rsub == "*" {
-                1
-            } else {
-                continue;
-            };
+            let specificity =
+                if rtype.eq_ignore_ascii_case(otype) && rsub.eq_ignore_ascii_case(osub) {
+                    3
+                } else if rtype.eq_ignore_ascii_case(otype) && rsub == "*" {
+                    2
+                } else if rtype == "*" && rsub == "*" {
+                    1
+                } else {
+                    continue;
+                };
             if matched.is_none_or(|(s, _)| specificity > s) {
                 matched = Some((specificity, range.q));
             }
@@ -169,7 +170,11 @@ impl Contexts {
             }),
             None => Err(format!(
                 "remote context <{url}> is not allowed: only the bundled contexts ({}) resolve",
-                documents.keys().map(String::as_str).collect::<Vec<_>>().join(", ")
+                documents
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
             .into()),
         }
@@ -219,6 +224,49 @@ impl From<RdfParseError> for SyntaxError {
     }
 }
 
+/// JSON deeper than this is refused before parsing: no document of ours nests beyond a dozen
+/// levels, and a hostile one nested thousands deep must not exhaust a parser's stack.
+pub const MAX_JSON_DEPTH: usize = 128;
+
+/// Finds where a JSON text nests deeper than `max`, without parsing it.
+fn json_too_deep(data: &[u8], max: usize) -> Option<SyntaxError> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut line, mut column) = (1u64, 0u64);
+    for &byte in data {
+        if byte == b'\n' {
+            line += 1;
+            column = 0;
+        } else if byte & 0xC0 != 0x80 {
+            column += 1;
+        }
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return Some(SyntaxError {
+                        message: format!("JSON nested more than {max} levels deep"),
+                        line: Some(line),
+                        column: Some(column),
+                    });
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Parses a whole document in memory, so that a syntax error anywhere leaves nothing behind.
 /// Triples land in `graph`; the quads of a dataset syntax keep their own graph unless
 /// `force_graph` is set.
@@ -240,6 +288,11 @@ pub fn parse(
         })?;
     if force_graph {
         parser = parser.without_named_graphs();
+    }
+    if matches!(format, RdfFormat::JsonLd { .. }) {
+        if let Some(error) = json_too_deep(data, MAX_JSON_DEPTH) {
+            return Err(error);
+        }
     }
     parser = parser.rename_blank_nodes();
     let mut quads = Vec::new();
@@ -302,14 +355,20 @@ mod tests {
             negotiate(Some("text/html,application/xhtml+xml,*/*;q=0.8"), &offered),
             Some(2)
         );
-        assert_eq!(negotiate(Some("text/*;q=0.5, application/ld+json;q=0.4"), &offered), Some(1));
+        assert_eq!(
+            negotiate(Some("text/*;q=0.5, application/ld+json;q=0.4"), &offered),
+            Some(1)
+        );
         assert_eq!(negotiate(Some("image/png"), &offered), None);
         assert_eq!(negotiate(Some("text/turtle;q=0, */*"), &offered), Some(0));
     }
 
     #[test]
     fn unknown_remote_context_is_refused_without_fetching() {
-        let contexts = Contexts::new(br#"{"@context":{"name":"https://w3id.org/tiers-lieux/ns#name"}}"#.to_vec(), &vocab::Base::new("http://localhost:8080/"));
+        let contexts = Contexts::new(
+            br#"{"@context":{"name":"https://w3id.org/tiers-lieux/ns#name"}}"#.to_vec(),
+            &vocab::Base::new("http://localhost:8080/"),
+        );
         let graph = GraphName::DefaultGraph;
         let ok = parse(
             br#"{"@context":"https://w3id.org/tiers-lieux/context.jsonld","@id":"http://ex.org/a","name":"A"}"#,
@@ -319,17 +378,33 @@ mod tests {
         assert_eq!(ok.len(), 1);
         let err = parse(
             br#"{"@context":"http://127.0.0.1:9/evil.jsonld","@id":"http://ex.org/a","name":"A"}"#,
-            JSON_LD, "http://localhost:8080/", &graph, false, &contexts,
+            JSON_LD,
+            "http://localhost:8080/",
+            &graph,
+            false,
+            &contexts,
         )
         .unwrap_err();
         assert!(err.message.contains("not allowed"), "{err}");
     }
 
     #[test]
+    fn deep_json_is_refused_with_its_position() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let err = json_too_deep(deep.as_bytes(), MAX_JSON_DEPTH).unwrap();
+        assert_eq!((err.line, err.column), (Some(1), Some(129)));
+        assert!(json_too_deep(br#"{"a": "[[[[[[", "b": [[1]]}"#, 3).is_none());
+    }
+
+    #[test]
     fn syntax_errors_carry_line_and_column() {
         let err = parse(
             b"@prefix ex: <http://ex.org/> .\nex:a ex:b \"unterminated .\n",
-            RdfFormat::Turtle, "http://localhost:8080/", &GraphName::DefaultGraph, false, &Contexts::default(),
+            RdfFormat::Turtle,
+            "http://localhost:8080/",
+            &GraphName::DefaultGraph,
+            false,
+            &Contexts::default(),
         )
         .unwrap_err();
         assert_eq!(err.line, Some(2), "{err}");

@@ -46,7 +46,8 @@ pub struct ContextError(String);
 
 impl Compactor {
     pub fn from_context(document: &[u8], context_url: &str) -> Result<Self, ContextError> {
-        let document: Value = serde_json::from_slice(document).map_err(|e| ContextError(e.to_string()))?;
+        let document: Value =
+            serde_json::from_slice(document).map_err(|e| ContextError(e.to_string()))?;
         let context = document
             .get("@context")
             .and_then(Value::as_object)
@@ -54,7 +55,10 @@ impl Compactor {
         let mut prefixes = Vec::new();
         for (key, value) in context {
             if let Some(ns) = value.as_str() {
-                if !key.starts_with('@') && (ns.ends_with('#') || ns.ends_with('/')) && ns.contains("://") {
+                if !key.starts_with('@')
+                    && (ns.ends_with('#') || ns.ends_with('/'))
+                    && ns.contains("://")
+                {
                     prefixes.push((key.clone(), ns.to_owned()));
                 }
             }
@@ -78,19 +82,27 @@ impl Compactor {
                 Value::String(s) if s.starts_with('@') => continue,
                 Value::String(s) => (expand(s), Coerce::None, false, false),
                 Value::Object(def) => {
-                    let Some(id) = def.get("@id").and_then(Value::as_str) else { continue };
+                    let Some(id) = def.get("@id").and_then(Value::as_str) else {
+                        continue;
+                    };
                     let coerce = match def.get("@type").and_then(Value::as_str) {
                         Some("@id") => Coerce::Id,
                         Some(dt) => Coerce::Datatype(expand(dt)),
                         None => Coerce::None,
                     };
                     let container = def.get("@container").and_then(Value::as_str);
-                    (expand(id), coerce, container == Some("@set"), container == Some("@language"))
+                    (
+                        expand(id),
+                        coerce,
+                        container == Some("@set"),
+                        container == Some("@language"),
+                    )
                 }
                 _ => continue,
             };
             // A term starting with an upper-case letter names a class.
-            if key.chars().next().is_some_and(char::is_uppercase) && coerce == Coerce::None && !set {
+            if key.chars().next().is_some_and(char::is_uppercase) && coerce == Coerce::None && !set
+            {
                 classes.insert(iri.clone(), key.clone());
             }
             properties.entry(iri).or_default().push(TermDef {
@@ -116,7 +128,8 @@ impl Compactor {
     pub fn compact_iri(&self, iri: &str) -> String {
         for (prefix, ns) in &self.prefixes {
             if let Some(local) = iri.strip_prefix(ns.as_str()) {
-                if !local.is_empty() && !local.starts_with("//") && !local.contains([':', '#', '/']) {
+                if !local.is_empty() && !local.starts_with("//") && !local.contains([':', '#', '/'])
+                {
                     return format!("{prefix}:{local}");
                 }
             }
@@ -125,7 +138,12 @@ impl Compactor {
     }
 
     /// Renders `root` and what it embeds from `triples`, with the `@context` reference.
-    pub fn render(&self, triples: &[Triple], root: &NamedOrBlankNode, embed: &dyn Fn(&Term) -> bool) -> Value {
+    pub fn render(
+        &self,
+        triples: &[Triple],
+        root: &NamedOrBlankNode,
+        embed: &dyn Fn(&Term) -> bool,
+    ) -> Value {
         let index = Index::new(triples);
         let mut value = self.node(&index, root, embed, &mut HashSet::new());
         if let Value::Object(map) = &mut value {
@@ -138,7 +156,12 @@ impl Compactor {
     }
 
     /// A node object without `@context`, for embedding in a larger document (collections).
-    pub fn render_node(&self, triples: &[Triple], root: &NamedOrBlankNode, embed: &dyn Fn(&Term) -> bool) -> Value {
+    pub fn render_node(
+        &self,
+        triples: &[Triple],
+        root: &NamedOrBlankNode,
+        embed: &dyn Fn(&Term) -> bool,
+    ) -> Value {
         self.node(&Index::new(triples), root, embed, &mut HashSet::new())
     }
 
@@ -163,7 +186,10 @@ impl Compactor {
                     .iter()
                     .filter_map(|o| match o {
                         Term::NamedNode(n) => Some(Value::String(
-                            self.classes.get(n.as_str()).cloned().unwrap_or_else(|| self.compact_iri(n.as_str())),
+                            self.classes
+                                .get(n.as_str())
+                                .cloned()
+                                .unwrap_or_else(|| self.compact_iri(n.as_str())),
                         )),
                         _ => None,
                     })
@@ -172,12 +198,17 @@ impl Compactor {
                 continue;
             }
             let def = self.choose_term(predicate, objects);
-            let key = def.as_ref().map_or_else(|| self.compact_iri(predicate), |d| d.term.clone());
+            let key = def
+                .as_ref()
+                .map_or_else(|| self.compact_iri(predicate), |d| d.term.clone());
             if def.as_ref().is_some_and(|d| d.language_map) {
                 let mut by_language = Map::new();
                 for o in objects {
                     if let Term::Literal(l) = o {
-                        by_language.insert(l.language().unwrap_or("@none").to_owned(), Value::String(l.value().to_owned()));
+                        by_language.insert(
+                            l.language().unwrap_or("@none").to_owned(),
+                            Value::String(l.value().to_owned()),
+                        );
                     }
                 }
                 map.insert(key, Value::Object(by_language));
@@ -188,7 +219,10 @@ impl Compactor {
                 .iter()
                 .map(|o| self.value(index, o, &coerce, embed, path))
                 .collect();
-            map.insert(key, one_or_many(values, def.as_ref().is_some_and(|d| d.set)));
+            map.insert(
+                key,
+                one_or_many(values, def.as_ref().is_some_and(|d| d.set)),
+            );
         }
         path.remove(subject);
         Value::Object(map)
@@ -231,14 +265,19 @@ impl Compactor {
     fn choose_term(&self, predicate: &str, objects: &[Term]) -> Option<TermDef> {
         let defs = self.properties.get(predicate)?;
         defs.iter()
-            .find(|def| objects.iter().all(|o| fits(def, o)) && (!def.language_map || unique_languages(objects)))
+            .find(|def| {
+                objects.iter().all(|o| fits(def, o))
+                    && (!def.language_map || unique_languages(objects))
+            })
             .cloned()
     }
 }
 
 fn unique_languages(objects: &[Term]) -> bool {
     let mut seen = HashSet::new();
-    objects.iter().all(|o| matches!(o, Term::Literal(l) if l.language().is_some() && seen.insert(l.language())))
+    objects.iter().all(
+        |o| matches!(o, Term::Literal(l) if l.language().is_some() && seen.insert(l.language())),
+    )
 }
 
 fn fits(def: &TermDef, object: &Term) -> bool {
@@ -248,7 +287,9 @@ fn fits(def: &TermDef, object: &Term) -> bool {
     match (&def.coerce, object) {
         (Coerce::Id, Term::Literal(_)) => false,
         (Coerce::Id, _) => true,
-        (Coerce::Datatype(dt), Term::Literal(l)) => l.language().is_none() && l.datatype().as_str() == dt,
+        (Coerce::Datatype(dt), Term::Literal(l)) => {
+            l.language().is_none() && l.datatype().as_str() == dt
+        }
         (Coerce::Datatype(_), _) => false,
         (Coerce::None, _) => true,
     }
@@ -300,7 +341,8 @@ struct Index<'a> {
 
 impl<'a> Index<'a> {
     fn new(triples: &'a [Triple]) -> Self {
-        let mut by_subject: HashMap<NamedOrBlankNode, BTreeMap<&'a str, Vec<Term>>> = HashMap::new();
+        let mut by_subject: HashMap<NamedOrBlankNode, BTreeMap<&'a str, Vec<Term>>> =
+            HashMap::new();
         for t in triples {
             let objects = by_subject
                 .entry(t.subject.clone())
@@ -324,12 +366,18 @@ pub fn html_page(title: &str, document: &Value) -> String {
             if key == "@context" {
                 continue;
             }
-            body.push_str(&format!("<dt>{}</dt><dd>{}</dd>\n", escape(key), html_value(value)));
+            body.push_str(&format!(
+                "<dt>{}</dt><dd>{}</dd>\n",
+                escape(key),
+                html_value(value)
+            ));
         }
         body.push_str("</dl>\n");
     }
     // `</` must not end the script element early.
-    let json = serde_json::to_string_pretty(document).unwrap_or_default().replace("</", "<\\/");
+    let json = serde_json::to_string_pretty(document)
+        .unwrap_or_default()
+        .replace("</", "<\\/");
     format!(
         "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title} — Lieux Communs</title>\n\
          <script type=\"application/ld+json\">\n{json}\n</script>\n</head>\n<body>\n<header><a href=\"/\">Lieux Communs</a> · \
@@ -347,14 +395,24 @@ fn html_value(value: &Value) -> String {
         }
         Value::String(s) => escape(s),
         Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(|i| format!("<li>{}</li>", html_value(i))).collect();
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| format!("<li>{}</li>", html_value(i)))
+                .collect();
             format!("<ul>{}</ul>", items.join(""))
         }
         Value::Object(map) => {
             // A linked resource: its name as a link to it.
-            if let (Some(Value::String(id)), Some(label)) = (map.get("id"), map.get("name").or_else(|| map.get("prefLabel"))) {
+            if let (Some(Value::String(id)), Some(label)) = (
+                map.get("id"),
+                map.get("name").or_else(|| map.get("prefLabel")),
+            ) {
                 let label = match label {
-                    Value::Object(by_language) => by_language.get("fr").or_else(|| by_language.values().next()).cloned().unwrap_or(Value::Null),
+                    Value::Object(by_language) => by_language
+                        .get("fr")
+                        .or_else(|| by_language.values().next())
+                        .cloned()
+                        .unwrap_or(Value::Null),
                     other => other.clone(),
                 };
                 let text = label.as_str().map(escape).unwrap_or_else(|| escape(id));
@@ -372,5 +430,8 @@ fn html_value(value: &Value) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

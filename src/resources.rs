@@ -3,7 +3,8 @@
 
 use crate::vocab::{self, Collection};
 use oxigraph::model::{
-    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef, Triple,
+    GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef,
+    Triple,
 };
 use oxigraph::store::{StorageError, Store};
 use oxsdatatypes::Decimal;
@@ -37,7 +38,11 @@ fn subjects(store: &Store, p: NamedNodeRef<'_>, o: TermRef<'_>) -> Vec<NamedOrBl
 /// (blank nodes and `#fragment` IRIs below it), and the labels of the resources it links to.
 /// Empty when the store knows nothing about it.
 /// The meta graph (provenance) is left out: it is about the writes, not the resource.
-pub fn describe(store: &Store, iri: NamedNodeRef<'_>, meta: NamedNodeRef<'_>) -> Result<Vec<Triple>, StorageError> {
+pub fn describe(
+    store: &Store,
+    iri: NamedNodeRef<'_>,
+    meta: NamedNodeRef<'_>,
+) -> Result<Vec<Triple>, StorageError> {
     let mut triples = Vec::new();
     let mut seen = HashSet::new();
     let mut owned: Vec<NamedOrBlankNode> = vec![iri.into_owned().into()];
@@ -50,7 +55,9 @@ pub fn describe(store: &Store, iri: NamedNodeRef<'_>, meta: NamedNodeRef<'_>) ->
         }
         for quad in store.quads_for_pattern(Some(node.as_ref()), None, None, None) {
             let quad = quad?;
-            if quad.graph_name.is_default_graph() || quad.graph_name.as_ref() == GraphNameRef::NamedNode(meta) {
+            if quad.graph_name.is_default_graph()
+                || quad.graph_name.as_ref() == GraphNameRef::NamedNode(meta)
+            {
                 continue;
             }
             let triple = Triple::from(quad);
@@ -59,7 +66,9 @@ pub fn describe(store: &Store, iri: NamedNodeRef<'_>, meta: NamedNodeRef<'_>) ->
             }
             match &triple.object {
                 Term::BlankNode(b) => owned.push(b.clone().into()),
-                Term::NamedNode(n) if n.as_str().starts_with(&own_prefix) => owned.push(n.clone().into()),
+                Term::NamedNode(n) if n.as_str().starts_with(&own_prefix) => {
+                    owned.push(n.clone().into())
+                }
                 Term::NamedNode(n) if triple.predicate != vocab::RDF_TYPE => linked.push(n.clone()),
                 _ => {}
             }
@@ -102,7 +111,11 @@ pub struct Member {
 pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec<Member> {
     let q = filters.q.as_deref().map(fold);
     let tag = filters.tag.as_deref().map(fold);
-    let region = filters.region.as_deref().map(str::trim).filter(|r| !r.is_empty());
+    let region = filters
+        .region
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
     let mut members: Vec<Member> = subjects(store, vocab::RDF_TYPE, collection.class.into())
         .into_iter()
         .filter_map(|s| match s {
@@ -111,20 +124,32 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
         })
         .filter_map(|iri| {
             let node: NamedOrBlankNodeRef<'_> = iri.as_ref().into();
-            let name = objects(store, node, vocab::NAME).into_iter().find_map(literal_text);
+            let name = objects(store, node, vocab::NAME)
+                .into_iter()
+                .find_map(literal_text);
             if let Some(q) = &q {
-                if !name.as_deref().is_some_and(|n| fold(n).contains(q.as_str())) {
+                if !name
+                    .as_deref()
+                    .is_some_and(|n| fold(n).contains(q.as_str()))
+                {
                     return None;
                 }
             }
             if let Some(network) = &filters.network {
                 let links = [vocab::MEMBER_OF, vocab::ORGANIZER, vocab::FUNDER];
-                if !links.iter().any(|p| objects(store, node, *p).contains(&network.clone().into())) {
+                if !links
+                    .iter()
+                    .any(|p| objects(store, node, *p).contains(&network.clone().into()))
+                {
                     return None;
                 }
             }
             if let Some(tag) = &tag {
-                if !objects(store, node, vocab::TAG).into_iter().filter_map(literal_text).any(|t| fold(&t) == *tag) {
+                if !objects(store, node, vocab::TAG)
+                    .into_iter()
+                    .filter_map(literal_text)
+                    .any(|t| fold(&t) == *tag)
+                {
                     return None;
                 }
             }
@@ -134,9 +159,19 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
                 }
             }
             if let Some(commons) = &filters.commons {
-                let links = [vocab::USES_COMMONS, vocab::PLEDGED_TO, vocab::CONTRIBUTES_TO, vocab::FEATURES_COMMONS, vocab::RELATED_COMMONS];
+                let links = [
+                    vocab::USES_COMMONS,
+                    vocab::PLEDGED_TO,
+                    vocab::CONTRIBUTES_TO,
+                    vocab::FEATURES_COMMONS,
+                    vocab::RELATED_COMMONS,
+                ];
                 let target: Term = commons.clone().into();
-                if iri != *commons && !links.iter().any(|p| objects(store, node, *p).contains(&target)) {
+                if iri != *commons
+                    && !links
+                        .iter()
+                        .any(|p| objects(store, node, *p).contains(&target))
+                {
                     return None;
                 }
             }
@@ -145,7 +180,9 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
         .collect();
     members.sort_by(|a, b| {
         let key = |m: &Member| m.name.as_deref().map(fold);
-        key(a).cmp(&key(b)).then_with(|| a.iri.as_str().cmp(b.iri.as_str()))
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.iri.as_str().cmp(b.iri.as_str()))
     });
     members
 }
@@ -154,20 +191,24 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
 fn in_region(store: &Store, node: NamedOrBlankNodeRef<'_>, region: &str) -> bool {
     let by_postal_code = region.chars().all(|c| c.is_ascii_digit());
     let wanted = fold(region);
-    objects(store, node, vocab::ADDRESS).into_iter().any(|address| {
-        let Some(address) = term_node(&address) else { return false };
-        if by_postal_code {
-            objects(store, address.as_ref(), vocab::POSTAL_CODE)
-                .into_iter()
-                .filter_map(literal_text)
-                .any(|code| code.starts_with(region))
-        } else {
-            objects(store, address.as_ref(), vocab::REGION)
-                .into_iter()
-                .filter_map(literal_text)
-                .any(|r| fold(&r) == wanted)
-        }
-    })
+    objects(store, node, vocab::ADDRESS)
+        .into_iter()
+        .any(|address| {
+            let Some(address) = term_node(&address) else {
+                return false;
+            };
+            if by_postal_code {
+                objects(store, address.as_ref(), vocab::POSTAL_CODE)
+                    .into_iter()
+                    .filter_map(literal_text)
+                    .any(|code| code.starts_with(region))
+            } else {
+                objects(store, address.as_ref(), vocab::REGION)
+                    .into_iter()
+                    .filter_map(literal_text)
+                    .any(|r| fold(&r) == wanted)
+            }
+        })
 }
 
 fn term_node(term: &Term) -> Option<NamedOrBlankNode> {
@@ -219,6 +260,7 @@ fn add(a: Decimal, b: Decimal) -> Decimal {
 
 /// The co-funding view of a commun, computed from the pledges and budget lines in the store.
 #[derive(Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FundingSummary {
     /// Total pledged, by status (local name of the status concept: intention, confirmed…).
     pub pledged_by_status: BTreeMap<String, String>,
@@ -235,7 +277,9 @@ pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSumma
     let mut by_status: BTreeMap<String, Decimal> = BTreeMap::new();
     let pledges = subjects(store, vocab::PLEDGED_TO, commons.into());
     for pledge in &pledges {
-        let Some(value) = amount(store, pledge.as_ref()) else { continue };
+        let Some(value) = amount(store, pledge.as_ref()) else {
+            continue;
+        };
         let status = objects(store, pledge.as_ref(), vocab::STATUS)
             .into_iter()
             .find_map(|s| match s {
@@ -264,7 +308,10 @@ pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSumma
         .fold(Decimal::default(), |acc, v| add(acc, *v));
     let as_f64 = |d: Decimal| d.to_string().parse::<f64>().unwrap_or(0.0);
     FundingSummary {
-        pledged_by_status: by_status.into_iter().map(|(k, v)| (k, v.to_string())).collect(),
+        pledged_by_status: by_status
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect(),
         pledged_total: total.to_string(),
         pledge_count: pledges.len(),
         budget_total: budget.to_string(),
@@ -287,6 +334,7 @@ fn status_name(status: &NamedNode) -> String {
 /// A campaign's totals per commun: pledges of the campaign grouped by the commun they go to
 /// (pledges made to the campaign as a whole are grouped under `null`).
 #[derive(Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CampaignTotal {
     pub commons: Option<String>,
     pub name: Option<String>,
@@ -302,14 +350,17 @@ pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<Campaig
         }
     }
     for pledge in subjects(store, vocab::CAMPAIGN_PROP, campaign.into()) {
-        let cancelled = objects(store, pledge.as_ref(), vocab::STATUS).contains(&vocab::STATUS_CANCELLED.into());
+        let cancelled = objects(store, pledge.as_ref(), vocab::STATUS)
+            .contains(&vocab::STATUS_CANCELLED.into());
         if cancelled {
             continue;
         }
-        let target = objects(store, pledge.as_ref(), vocab::PLEDGED_TO).into_iter().find_map(|o| match o {
-            Term::NamedNode(n) => Some(n.as_str().to_owned()),
-            _ => None,
-        });
+        let target = objects(store, pledge.as_ref(), vocab::PLEDGED_TO)
+            .into_iter()
+            .find_map(|o| match o {
+                Term::NamedNode(n) => Some(n.as_str().to_owned()),
+                _ => None,
+            });
         let entry = totals.entry(target).or_default();
         if let Some(value) = amount(store, pledge.as_ref()) {
             entry.0 = add(entry.0, value);
@@ -321,7 +372,9 @@ pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<Campaig
         .map(|(commons, (total, count))| CampaignTotal {
             name: commons.as_deref().and_then(|c| {
                 let node = NamedNode::new(c).ok()?;
-                objects(store, node.as_ref().into(), vocab::NAME).into_iter().find_map(literal_text)
+                objects(store, node.as_ref().into(), vocab::NAME)
+                    .into_iter()
+                    .find_map(literal_text)
             }),
             commons,
             pledged_total: total.to_string(),

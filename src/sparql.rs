@@ -82,7 +82,11 @@ impl QueryForm {
             return found.ok_or_else(|| {
                 Error::BadRequest(format!(
                     "unknown format {name:?} for a {self:?} query; use one of: {}",
-                    if tabular { "json, xml, csv, tsv" } else { "turtle, ntriples, nquads, rdfxml, jsonld, trig" }
+                    if tabular {
+                        "json, xml, csv, tsv"
+                    } else {
+                        "turtle, ntriples, nquads, rdfxml, jsonld, trig"
+                    }
                 ))
             });
         }
@@ -130,7 +134,8 @@ pub fn parse_query(
     let iris = |uris: &[String], what: &str| -> Result<Vec<NamedNode>> {
         uris.iter()
             .map(|u| {
-                NamedNode::new(u).map_err(|e| Error::BadRequest(format!("invalid {what} {u:?}: {e}")))
+                NamedNode::new(u)
+                    .map_err(|e| Error::BadRequest(format!("invalid {what} {u:?}: {e}")))
             })
             .collect()
     };
@@ -203,21 +208,30 @@ impl QueryEngine {
                 token.cancel();
             })
         };
+        let token_in_thread = token.clone();
         let outcome = tokio::task::spawn_blocking(move || {
             let mut prepared = evaluator.for_query(parsed.query);
             let dataset = prepared.dataset_mut();
             if !parsed.default_graphs.is_empty() || !parsed.named_graphs.is_empty() {
                 dataset.set_default_graph(
-                    parsed.default_graphs.into_iter().map(GraphName::NamedNode).collect(),
+                    parsed
+                        .default_graphs
+                        .into_iter()
+                        .map(GraphName::NamedNode)
+                        .collect(),
                 );
                 dataset.set_available_named_graphs(
-                    parsed.named_graphs.into_iter().map(NamedOrBlankNode::NamedNode).collect(),
+                    parsed
+                        .named_graphs
+                        .into_iter()
+                        .map(NamedOrBlankNode::NamedNode)
+                        .collect(),
                 );
             } else if dataset.is_default_dataset() {
                 dataset.set_default_graph_as_union();
             }
             let results = prepared.on_store(&store).execute()?;
-            serialize_results(results, format)
+            serialize_results(results, format, &token_in_thread)
         })
         .await;
         timer.abort();
@@ -247,20 +261,33 @@ fn evaluation_error(e: QueryEvaluationError) -> Error {
     }
 }
 
+/// Serializes while checking the deadline between solutions: the engine checks it only when it
+/// reads the store, and a join computed in memory can stream results without reading it.
 fn serialize_results(
     results: QueryResults<'_>,
     format: ResultFormat,
+    token: &CancellationToken,
 ) -> Result<Vec<u8>, QueryEvaluationError> {
+    let alive = || {
+        if token.is_cancelled() {
+            Err(QueryEvaluationError::Cancelled)
+        } else {
+            Ok(())
+        }
+    };
     let io = |e: std::io::Error| QueryEvaluationError::Unexpected(Box::new(e));
     match (results, format) {
-        (QueryResults::Boolean(value), ResultFormat::Results(f)) => QueryResultsSerializer::from_format(f)
-            .serialize_boolean_to_writer(Vec::new(), value)
-            .map_err(io),
+        (QueryResults::Boolean(value), ResultFormat::Results(f)) => {
+            QueryResultsSerializer::from_format(f)
+                .serialize_boolean_to_writer(Vec::new(), value)
+                .map_err(io)
+        }
         (QueryResults::Solutions(solutions), ResultFormat::Results(f)) => {
             let mut writer = QueryResultsSerializer::from_format(f)
                 .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
                 .map_err(io)?;
             for solution in solutions {
+                alive()?;
                 writer.serialize(&solution?).map_err(io)?;
             }
             writer.finish().map_err(io)
@@ -268,6 +295,7 @@ fn serialize_results(
         (QueryResults::Graph(triples), ResultFormat::Graph(f)) => {
             let mut writer = rdf::serializer(f).for_writer(Vec::new());
             for triple in triples {
+                alive()?;
                 writer.serialize_triple(&triple?).map_err(io)?;
             }
             writer.finish().map_err(io)
@@ -295,7 +323,10 @@ pub async fn update(
     if !using_graph_uris.is_empty() || !using_named_graph_uris.is_empty() {
         let iris = |uris: &[String]| -> Result<Vec<NamedNode>> {
             uris.iter()
-                .map(|u| NamedNode::new(u).map_err(|e| Error::BadRequest(format!("invalid graph IRI {u:?}: {e}"))))
+                .map(|u| {
+                    NamedNode::new(u)
+                        .map_err(|e| Error::BadRequest(format!("invalid graph IRI {u:?}: {e}")))
+                })
                 .collect()
         };
         let dataset = spargebra::algebra::QueryDataset {

@@ -17,7 +17,10 @@ pub enum LoadError {
     #[error("{}: {error}", path.display())]
     Syntax { path: PathBuf, error: SyntaxError },
     #[error("{}: cannot read: {error}", path.display())]
-    Read { path: PathBuf, error: std::io::Error },
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("{}: unknown RDF syntax (use .ttl, .trig, .nt, .nq, .rdf, .jsonld, or --input-format)", path.display())]
     UnknownFormat { path: PathBuf },
     #[error(transparent)]
@@ -37,8 +40,9 @@ impl AppStore {
         let store = if config.memory {
             Store::new()?
         } else {
-            std::fs::create_dir_all(&config.store)
-                .with_context(|| format!("cannot create the store folder {}", config.store.display()))?;
+            std::fs::create_dir_all(&config.store).with_context(|| {
+                format!("cannot create the store folder {}", config.store.display())
+            })?;
             Store::open(&config.store).with_context(|| {
                 format!(
                     "cannot open the store at {} (is another lieux-communs process using it?)",
@@ -95,11 +99,18 @@ impl AppStore {
                 path: path.clone(),
                 error,
             })?;
-            let parsed = rdf::parse(&data, format, self.base.as_str(), &graph_name, false, contexts)
-                .map_err(|error| LoadError::Syntax {
-                    path: path.clone(),
-                    error,
-                })?;
+            let parsed = rdf::parse(
+                &data,
+                format,
+                self.base.as_str(),
+                &graph_name,
+                false,
+                contexts,
+            )
+            .map_err(|error| LoadError::Syntax {
+                path: path.clone(),
+                error,
+            })?;
             quads.extend(parsed);
             on_file(path);
         }
@@ -164,7 +175,9 @@ pub fn rdf_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
         return Ok(vec![path.to_owned()]);
     }
     let mut files = Vec::new();
-    for entry in std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))? {
+    for entry in
+        std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
+    {
         let path = entry?.path();
         if path.is_file() && rdf::format_from_path(&path).is_some() {
             files.push(path);

@@ -129,14 +129,21 @@ terms!("https://w3id.org/tiers-lieux/ns#";
     PLACE_TYPE_MEDIATION = "placetype-mediation-numerique",
 );
 
-pub const PLEDGE_STATUSES: &[NamedNodeRef<'static>] =
-    &[STATUS_INTENTION, STATUS_CONFIRMED, STATUS_PAID, STATUS_CANCELLED];
+pub const PLEDGE_STATUSES: &[NamedNodeRef<'static>] = &[
+    STATUS_INTENTION,
+    STATUS_CONFIRMED,
+    STATUS_PAID,
+    STATUS_CANCELLED,
+];
 pub const PLEDGE_KINDS: &[NamedNodeRef<'static>] =
     &[KIND_GIFT, KIND_MEMBERSHIP_SHARE, KIND_SUBSIDY, KIND_IN_KIND];
 pub const MATURITY_STAGES: &[NamedNodeRef<'static>] =
     &[MATURITY_IDEA, MATURITY_EMERGENCE, MATURITY_CONSOLIDATION];
-pub const PLACE_TYPES: &[NamedNodeRef<'static>] =
-    &[PLACE_TYPE_THIRD_PLACE, PLACE_TYPE_FABRIQUE, PLACE_TYPE_MEDIATION];
+pub const PLACE_TYPES: &[NamedNodeRef<'static>] = &[
+    PLACE_TYPE_THIRD_PLACE,
+    PLACE_TYPE_FABRIQUE,
+    PLACE_TYPE_MEDIATION,
+];
 
 /// One collection of resources served by the API: the path segment, the class of its members
 /// and a French label for the HTML pages. A new class of resource is one row here.
@@ -147,12 +154,36 @@ pub struct Collection {
 }
 
 pub const COLLECTIONS: &[Collection] = &[
-    Collection { segment: "places", class: PLACE, label_fr: "Tiers-lieux" },
-    Collection { segment: "commons", class: COMMONS, label_fr: "Communs" },
-    Collection { segment: "contributors", class: CONTRIBUTOR, label_fr: "Contributeur·ices" },
-    Collection { segment: "pledges", class: PLEDGE, label_fr: "Intentions de financement" },
-    Collection { segment: "campaigns", class: CAMPAIGN, label_fr: "Campagnes" },
-    Collection { segment: "networks", class: NETWORK, label_fr: "Réseaux" },
+    Collection {
+        segment: "places",
+        class: PLACE,
+        label_fr: "Tiers-lieux",
+    },
+    Collection {
+        segment: "commons",
+        class: COMMONS,
+        label_fr: "Communs",
+    },
+    Collection {
+        segment: "contributors",
+        class: CONTRIBUTOR,
+        label_fr: "Contributeur·ices",
+    },
+    Collection {
+        segment: "pledges",
+        class: PLEDGE,
+        label_fr: "Intentions de financement",
+    },
+    Collection {
+        segment: "campaigns",
+        class: CAMPAIGN,
+        label_fr: "Campagnes",
+    },
+    Collection {
+        segment: "networks",
+        class: NETWORK,
+        label_fr: "Réseaux",
+    },
 ];
 
 pub fn collection(segment: &str) -> Option<&'static Collection> {

@@ -6,7 +6,8 @@ use crate::shacl::{Change, ValidationReport};
 use crate::store::{now_literal, AppStore};
 use crate::vocab::{self, Collection};
 use oxigraph::model::{
-    BlankNode, Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term, Triple,
+    BlankNode, Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, QuadRef, Term,
+    Triple,
 };
 use std::collections::HashMap;
 
@@ -22,6 +23,8 @@ pub enum WriteError {
     Forbidden(String),
     #[error("{0}")]
     NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Storage(#[from] oxigraph::store::StorageError),
 }
@@ -36,17 +39,19 @@ pub struct Write {
 }
 
 impl AppStore {
-    /// Validates the write in the context of the store and commits it in one transaction, under
-    /// the write lock so that no other write slips between validation and commit.
-    /// `precondition` runs under the same lock (If-Match).
+    /// Prepares, validates and commits a write under the write lock: `prepare` reads the
+    /// current state (what a PUT replaces, If-Match) and no other write slips between that
+    /// reading, the validation and the commit, which is one transaction.
     pub fn commit_write(
         &self,
         validator: &Validator,
-        write: &Write,
-        precondition: impl FnOnce(&AppStore) -> Result<(), WriteError>,
-    ) -> Result<(), WriteError> {
-        let _guard = self.write_lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        precondition(self)?;
+        prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError>,
+    ) -> Result<Write, WriteError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let write = prepare(self)?;
         let report = validator.validate_change(&self.store, write.graph.as_ref(), &write.change);
         if !report.conforms {
             return Err(WriteError::Invalid(report));
@@ -61,29 +66,51 @@ impl AppStore {
         for t in write.change.add.iter() {
             transaction.insert(QuadRef::new(t.subject, t.predicate, t.object, &write.graph));
         }
-        transaction.insert(QuadRef::new(&write.graph, vocab::PROV_WAS_ATTRIBUTED_TO, &network, &meta));
+        transaction.insert(QuadRef::new(
+            &write.graph,
+            vocab::PROV_WAS_ATTRIBUTED_TO,
+            &network,
+            &meta,
+        ));
         for resource in &write.resources {
             let old: Vec<Quad> = transaction
-                .quads_for_pattern(Some(resource.as_ref().into()), Some(vocab::DCT_MODIFIED), None, Some(meta.as_ref().into()))
+                .quads_for_pattern(
+                    Some(resource.as_ref().into()),
+                    Some(vocab::DCT_MODIFIED),
+                    None,
+                    Some(meta.as_ref().into()),
+                )
                 .collect::<Result<_, _>>()?;
             for q in &old {
                 transaction.remove(q);
             }
             transaction.insert(QuadRef::new(resource, vocab::DCT_MODIFIED, &now, &meta));
-            transaction.insert(QuadRef::new(resource, vocab::PROV_WAS_ATTRIBUTED_TO, &network, &meta));
+            transaction.insert(QuadRef::new(
+                resource,
+                vocab::PROV_WAS_ATTRIBUTED_TO,
+                &network,
+                &meta,
+            ));
         }
         transaction.commit()?;
-        Ok(())
+        Ok(write)
     }
 
     /// What `graph` says about a resource: its triples and those of the nodes it owns
     /// (`#fragment` IRIs below it and blank nodes it links to).
-    pub fn statements_about(&self, graph: &NamedNode, resource: NamedNodeRef<'_>) -> Result<Graph, WriteError> {
+    pub fn statements_about(
+        &self,
+        graph: &NamedNode,
+        resource: NamedNodeRef<'_>,
+    ) -> Result<Graph, WriteError> {
         let mut out = Graph::new();
         let prefix = format!("{}#", resource.as_str());
         let mut queue: Vec<NamedOrBlankNode> = vec![resource.into_owned().into()];
         // Fragment IRIs may be unlinked leftovers: take every subject of the graph below the resource.
-        for quad in self.store.quads_for_pattern(None, None, None, Some(graph.as_ref().into())) {
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+        {
             let quad = quad?;
             if let NamedOrBlankNode::NamedNode(n) = &quad.subject {
                 if n.as_str().starts_with(&prefix) {
@@ -96,7 +123,12 @@ impl AppStore {
             if !seen.insert(node.clone()) {
                 continue;
             }
-            for quad in self.store.quads_for_pattern(Some(node.as_ref()), None, None, Some(graph.as_ref().into())) {
+            for quad in self.store.quads_for_pattern(
+                Some(node.as_ref()),
+                None,
+                None,
+                Some(graph.as_ref().into()),
+            ) {
                 let quad = quad?;
                 if let Term::BlankNode(b) = &quad.object {
                     queue.push(b.clone().into());
@@ -110,9 +142,14 @@ impl AppStore {
     /// Whether any graph other than the meta graph says anything about the resource.
     pub fn exists(&self, resource: NamedNodeRef<'_>) -> Result<bool, WriteError> {
         let meta = self.graph(vocab::GRAPH_META);
-        for quad in self.store.quads_for_pattern(Some(resource.into()), None, None, None) {
+        for quad in self
+            .store
+            .quads_for_pattern(Some(resource.into()), None, None, None)
+        {
             let quad = quad?;
-            if quad.graph_name.as_ref() != GraphNameRef::NamedNode(meta.as_ref()) && !quad.graph_name.is_default_graph() {
+            if quad.graph_name.as_ref() != GraphNameRef::NamedNode(meta.as_ref())
+                && !quad.graph_name.is_default_graph()
+            {
                 return Ok(true);
             }
         }
@@ -133,7 +170,9 @@ pub fn resource_triples(
 ) -> Result<(NamedNode, Graph), WriteError> {
     let triples: Vec<Triple> = quads.into_iter().map(Triple::from).collect();
     if triples.is_empty() {
-        return Err(WriteError::BadRequest("the body holds no RDF statement".into()));
+        return Err(WriteError::BadRequest(
+            "the body holds no RDF statement".into(),
+        ));
     }
     let root = find_root(&triples, collection)?;
     let prefix = store.base.resource(collection.segment, "");
@@ -166,7 +205,27 @@ pub fn resource_triples(
             mint(store, collection, &name)?
         }
     };
-    Ok((iri.clone(), own_blank_nodes(&triples, &root, &iri)))
+    let class: Term = collection.class.into_owned().into();
+    let other_types: Vec<String> = triples
+        .iter()
+        .filter(|t| t.subject == root && t.predicate == vocab::RDF_TYPE && t.object != class)
+        .map(|t| t.object.to_string())
+        .collect();
+    let has_class = triples
+        .iter()
+        .any(|t| t.subject == root && t.predicate == vocab::RDF_TYPE && t.object == class);
+    if !has_class && !other_types.is_empty() {
+        return Err(WriteError::BadRequest(format!(
+            "the resource is typed {} but /{} holds resources of type <{}>",
+            other_types.join(", "),
+            collection.segment,
+            collection.class.as_str()
+        )));
+    }
+    let mut graph = own_blank_nodes(&triples, &root, &iri);
+    // A resource written to a collection is of its class, said or not.
+    graph.insert(&Triple::new(iri.clone(), vocab::RDF_TYPE, collection.class));
+    Ok((iri, graph))
 }
 
 fn find_root(triples: &[Triple], collection: &Collection) -> Result<NamedOrBlankNode, WriteError> {
@@ -198,7 +257,12 @@ fn find_root(triples: &[Triple], collection: &Collection) -> Result<NamedOrBlank
         [one] => Ok((*one).clone()),
         _ => Err(WriteError::BadRequest(format!(
             "cannot tell which node is the resource: give it \"type\": \"{}\"",
-            collection.class.as_str().rsplit('#').next().unwrap_or_default()
+            collection
+                .class
+                .as_str()
+                .rsplit('#')
+                .next()
+                .unwrap_or_default()
         ))),
     }
 }
@@ -216,11 +280,24 @@ fn own_blank_nodes(triples: &[Triple], root: &NamedOrBlankNode, iri: &NamedNode)
                 if names.contains_key(b) || NamedOrBlankNode::from(b.clone()) == *root {
                     continue;
                 }
-                let local = t.predicate.as_str().rsplit(['#', '/']).next().unwrap_or("node").to_owned();
+                let local = t
+                    .predicate
+                    .as_str()
+                    .rsplit(['#', '/'])
+                    .next()
+                    .unwrap_or("node")
+                    .to_owned();
                 let n = used.entry(local.clone()).or_insert(0);
                 *n += 1;
-                let fragment = if *n == 1 { local } else { format!("{local}-{n}") };
-                names.insert(b.clone(), NamedNode::new_unchecked(format!("{}#{fragment}", iri.as_str())));
+                let fragment = if *n == 1 {
+                    local
+                } else {
+                    format!("{local}-{n}")
+                };
+                names.insert(
+                    b.clone(),
+                    NamedNode::new_unchecked(format!("{}#{fragment}", iri.as_str())),
+                );
                 frontier.push(b.clone().into());
             }
         }
@@ -230,7 +307,9 @@ fn own_blank_nodes(triples: &[Triple], root: &NamedOrBlankNode, iri: &NamedNode)
             return iri.clone().into();
         }
         match s {
-            NamedOrBlankNode::BlankNode(b) => names.get(b).map_or_else(|| s.clone(), |n| n.clone().into()),
+            NamedOrBlankNode::BlankNode(b) => {
+                names.get(b).map_or_else(|| s.clone(), |n| n.clone().into())
+            }
             other => other.clone(),
         }
     };
@@ -244,14 +323,22 @@ fn own_blank_nodes(triples: &[Triple], root: &NamedOrBlankNode, iri: &NamedNode)
     };
     triples
         .iter()
-        .map(|t| Triple::new(rename_subject(&t.subject), t.predicate.clone(), rename_object(&t.object)))
+        .map(|t| {
+            Triple::new(
+                rename_subject(&t.subject),
+                t.predicate.clone(),
+                rename_object(&t.object),
+            )
+        })
         .collect()
 }
 
 fn is_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 120
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `La Fabrique des possibles` → `la-fabrique-des-possibles`, numbered if already taken.
@@ -267,13 +354,21 @@ pub fn slugify(name: &str) -> String {
     }
     let slug = slug.trim_end_matches('-');
     let slug: String = slug.chars().take(80).collect();
-    if slug.is_empty() { "resource".into() } else { slug.trim_end_matches('-').to_owned() }
+    if slug.is_empty() {
+        "resource".into()
+    } else {
+        slug.trim_end_matches('-').to_owned()
+    }
 }
 
 fn mint(store: &AppStore, collection: &Collection, name: &str) -> Result<NamedNode, WriteError> {
     let slug = slugify(name);
     for n in 1.. {
-        let candidate = if n == 1 { slug.clone() } else { format!("{slug}-{n}") };
+        let candidate = if n == 1 {
+            slug.clone()
+        } else {
+            format!("{slug}-{n}")
+        };
         let iri = NamedNode::new_unchecked(store.base.resource(collection.segment, &candidate));
         if !store.exists(iri.as_ref())? {
             return Ok(iri);
@@ -288,8 +383,14 @@ mod tests {
 
     #[test]
     fn slugs_are_ascii_and_readable() {
-        assert_eq!(slugify("La Fabrique des possibles"), "la-fabrique-des-possibles");
-        assert_eq!(slugify("Cahier d’activités des tiers-lieux"), "cahier-d-activites-des-tiers-lieux");
+        assert_eq!(
+            slugify("La Fabrique des possibles"),
+            "la-fabrique-des-possibles"
+        );
+        assert_eq!(
+            slugify("Cahier d’activités des tiers-lieux"),
+            "cahier-d-activites-des-tiers-lieux"
+        );
         assert_eq!(slugify("  !!  "), "resource");
     }
 }

@@ -57,7 +57,10 @@ impl Server {
 
     fn stop(mut self) {
         // SIGTERM lets the server shut down cleanly and release the RocksDB lock.
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -84,7 +87,10 @@ fn data_persists_across_a_restart_and_fixtures_load_once() {
     server.stop();
 
     let server = Server::start(&store, &env);
-    assert!(server.ask("ASK { <http://example.org/a> <http://example.org/b> 1 }"), "written data survives");
+    assert!(
+        server.ask("ASK { <http://example.org/a> <http://example.org/b> 1 }"),
+        "written data survives"
+    );
     assert!(
         !server.ask("ASK { ?s a <https://w3id.org/tiers-lieux/ns#Campaign> }"),
         "fixtures are not reloaded over the existing data"
@@ -97,7 +103,11 @@ fn load_reports_file_line_and_column_and_loads_nothing_on_error() {
     let dir = tempdir("load");
     let store = dir.join("store");
     let good = dir.join("good.ttl");
-    std::fs::write(&good, "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n").unwrap();
+    std::fs::write(
+        &good,
+        "<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n",
+    )
+    .unwrap();
     let bad = dir.join("bad.ttl");
     std::fs::write(&bad, "<http://example.org/d> <http://example.org/e> <http://example.org/f> .\n<http://example.org/g> <http://example.org/h> \"oops .\n").unwrap();
     let output = Command::new(BIN)
@@ -109,11 +119,22 @@ fn load_reports_file_line_and_column_and_loads_nothing_on_error() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad.ttl") && stderr.contains("line 2"), "{stderr}");
+    assert!(
+        stderr.contains("bad.ttl") && stderr.contains("line 2"),
+        "{stderr}"
+    );
 
     // Nothing of good.ttl was loaded: the export is empty.
-    let export = Command::new(BIN).args(["export", "--store"]).arg(&store).output().unwrap();
-    assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+    let export = Command::new(BIN)
+        .args(["export", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
     assert!(!String::from_utf8_lossy(&export.stdout).contains("example.org/a"));
 
     // Every syntax loads: Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD.
@@ -125,22 +146,40 @@ fn load_reports_file_line_and_column_and_loads_nothing_on_error() {
         ("a.jsonld", "{\"@id\":\"http://example.org/s5\",\"http://example.org/p\":\"jsonld\"}"),
     ];
     let mut command = Command::new(BIN);
-    command.args(["load", "--graph", "test", "--store"]).arg(&store).arg(&good);
+    command
+        .args(["load", "--graph", "test", "--store"])
+        .arg(&store)
+        .arg(&good);
     for (name, content) in files {
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
         command.arg(path);
     }
     let output = command.output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let export = Command::new(BIN).args(["export", "--format", "nquads", "--store"]).arg(&store).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let export = Command::new(BIN)
+        .args(["export", "--format", "nquads", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
     let nquads = String::from_utf8_lossy(&export.stdout);
     for literal in ["\"nt\"", "\"nq\"", "\"trig\"", "\"xml\"", "\"jsonld\""] {
         assert!(nquads.contains(literal), "{literal} missing from {nquads}");
     }
     assert!(nquads.contains("<http://localhost:8080/graphs/test>"));
-    let trig = Command::new(BIN).args(["export", "--format", "trig", "--store"]).arg(&store).output().unwrap();
-    assert!(String::from_utf8_lossy(&trig.stdout).contains("GRAPH") || String::from_utf8_lossy(&trig.stdout).contains('{'));
+    let trig = Command::new(BIN)
+        .args(["export", "--format", "trig", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&trig.stdout).contains("GRAPH")
+            || String::from_utf8_lossy(&trig.stdout).contains('{')
+    );
 }
 
 #[test]
@@ -152,7 +191,11 @@ fn the_synthetic_dataset_generates_and_loads() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let store = dir.join("store");
     let output = Command::new(BIN)
         .args(["load", "--graph", "synthetic", "--store"])
@@ -160,7 +203,11 @@ fn the_synthetic_dataset_generates_and_loads() {
         .arg(&file)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     let loaded: usize = stderr
         .split("loaded ")
@@ -172,7 +219,8 @@ fn the_synthetic_dataset_generates_and_loads() {
 }
 
 fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("lieux-communs-test-{name}-{}", std::process::id()));
+    let dir =
+        std::env::temp_dir().join(format!("lieux-communs-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -65,12 +65,19 @@ impl Answer {
     }
 
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("the body is not JSON ({e}), status {}: {}", self.status, self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "the body is not JSON ({e}), status {}: {}",
+                self.status,
+                self.text()
+            )
+        })
     }
 
     fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_owned())
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
     }
 
     fn content_type(&self) -> String {
@@ -83,7 +90,11 @@ fn send(request: RequestBuilder) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().expect("a readable body").to_vec();
-    Answer { status, headers, body }
+    Answer {
+        status,
+        headers,
+        body,
+    }
 }
 
 fn get(http: &Client, url: &str, accept: Option<&str>) -> Answer {
@@ -114,11 +125,31 @@ fn write(
 }
 
 fn post_jsonld(http: &Client, url: &str, token: &str, body: &Value) -> Answer {
-    send(write(http, reqwest::Method::POST, url, Some(token), Some(JSON_LD), body.to_string()))
+    send(write(
+        http,
+        reqwest::Method::POST,
+        url,
+        Some(token),
+        Some(JSON_LD),
+        body.to_string(),
+    ))
 }
 
-fn put_jsonld(http: &Client, url: &str, token: &str, body: &Value, if_match: Option<&str>) -> Answer {
-    let mut request = write(http, reqwest::Method::PUT, url, Some(token), Some(JSON_LD), body.to_string());
+fn put_jsonld(
+    http: &Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+    if_match: Option<&str>,
+) -> Answer {
+    let mut request = write(
+        http,
+        reqwest::Method::PUT,
+        url,
+        Some(token),
+        Some(JSON_LD),
+        body.to_string(),
+    );
     if let Some(tag) = if_match {
         request = request.header("if-match", tag);
     }
@@ -130,16 +161,28 @@ fn put_jsonld(http: &Client, url: &str, token: &str, body: &Value, if_match: Opt
 fn assert_problem(answer: &Answer, status: StatusCode, what: &str) -> Value {
     assert_eq!(answer.status, status, "{what}: {}", answer.text());
     assert!(
-        answer.content_type().starts_with("application/problem+json"),
+        answer
+            .content_type()
+            .starts_with("application/problem+json"),
         "{what}: a problem body, not {:?}: {}",
         answer.content_type(),
         answer.text()
     );
     let problem = answer.json();
-    assert_eq!(problem["status"], json!(status.as_u16()), "{what}: {problem}");
+    assert_eq!(
+        problem["status"],
+        json!(status.as_u16()),
+        "{what}: {problem}"
+    );
     assert!(problem["type"].is_string(), "{what}: {problem}");
-    assert!(problem["title"].as_str().is_some_and(|t| !t.is_empty()), "{what}: {problem}");
-    assert!(problem["detail"].as_str().is_some_and(|d| !d.is_empty()), "{what}: {problem}");
+    assert!(
+        problem["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "{what}: {problem}"
+    );
+    assert!(
+        problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{what}: {problem}"
+    );
     problem
 }
 
@@ -158,11 +201,23 @@ fn contexts(server: &TestServer) -> Contexts {
 
 /// Parses an RDF document the way a client would (JSON-LD with our context only).
 fn triples(server: &TestServer, data: &[u8], format: RdfFormat) -> HashSet<Triple> {
-    rdf::parse(data, format, &server.base, &GraphName::DefaultGraph, true, &contexts(server))
-        .unwrap_or_else(|e| panic!("cannot parse the {format} answer: {e}\n{}", String::from_utf8_lossy(data)))
-        .into_iter()
-        .map(Triple::from)
-        .collect()
+    rdf::parse(
+        data,
+        format,
+        &server.base,
+        &GraphName::DefaultGraph,
+        true,
+        &contexts(server),
+    )
+    .unwrap_or_else(|e| {
+        panic!(
+            "cannot parse the {format} answer: {e}\n{}",
+            String::from_utf8_lossy(data)
+        )
+    })
+    .into_iter()
+    .map(Triple::from)
+    .collect()
 }
 
 fn objects_of(triples: &HashSet<Triple>, subject: &str, predicate: &str) -> Vec<Term> {
@@ -196,7 +251,9 @@ fn sparql(server: &TestServer, http: &Client, query: &str) -> Value {
 
 fn ask(server: &TestServer, http: &Client, query: &str) -> bool {
     let answer = sparql(server, http, query);
-    answer["boolean"].as_bool().unwrap_or_else(|| panic!("an ASK answer: {answer}"))
+    answer["boolean"]
+        .as_bool()
+        .unwrap_or_else(|| panic!("an ASK answer: {answer}"))
 }
 
 fn count(server: &TestServer, http: &Client, query: &str) -> u64 {
@@ -209,17 +266,31 @@ fn count(server: &TestServer, http: &Client, query: &str) -> u64 {
 
 /// Every quad of every named graph (data, meta, ontology, fixtures).
 fn quad_count(server: &TestServer, http: &Client) -> u64 {
-    count(server, http, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    count(
+        server,
+        http,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+    )
 }
 
 /// Sends a request that must be refused with `status` and a problem body, and checks that the
 /// store holds exactly the same number of quads afterwards.
 #[track_caller]
-fn assert_refused(server: &TestServer, http: &Client, request: RequestBuilder, status: StatusCode, what: &str) -> Value {
+fn assert_refused(
+    server: &TestServer,
+    http: &Client,
+    request: RequestBuilder,
+    status: StatusCode,
+    what: &str,
+) -> Value {
     let before = quad_count(server, http);
     let answer = send(request);
     let problem = assert_problem(&answer, status, what);
-    assert_eq!(quad_count(server, http), before, "{what}: the store changed");
+    assert_eq!(
+        quad_count(server, http),
+        before,
+        "{what}: the store changed"
+    );
     problem
 }
 
@@ -235,7 +306,12 @@ fn member_ids(document: &Value) -> Vec<String> {
 
 fn list(server: &TestServer, http: &Client, path_and_query: &str) -> Value {
     let answer = get(http, &server.url(path_and_query), Some(JSON_LD));
-    assert_eq!(answer.status, StatusCode::OK, "GET {path_and_query}: {}", answer.text());
+    assert_eq!(
+        answer.status,
+        StatusCode::OK,
+        "GET {path_and_query}: {}",
+        answer.text()
+    );
     answer.json()
 }
 
@@ -260,30 +336,72 @@ fn every_collection_lists_the_fixtures() {
         ("places", 3, "places/la-fabrique-des-possibles"),
         ("commons", 6, "commons/dokos"),
         ("contributors", 11, "contributors/jordan-thevenot"),
-        ("pledges", 6, "pledges/sur-adhesion-la-fabrique-des-possibles"),
+        (
+            "pledges",
+            6,
+            "pledges/sur-adhesion-la-fabrique-des-possibles",
+        ),
         ("campaigns", 2, "campaigns/adopte-un-commun-2021"),
         ("networks", 8, "networks/rfflab"),
     ];
     for (segment, at_least, known) in cases {
         let answer = get(&http, &server.url(&format!("/{segment}")), None);
-        assert_eq!(answer.status, StatusCode::OK, "/{segment}: {}", answer.text());
-        assert!(answer.content_type().starts_with(JSON_LD), "/{segment}: {}", answer.content_type());
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "/{segment}: {}",
+            answer.text()
+        );
+        assert!(
+            answer.content_type().starts_with(JSON_LD),
+            "/{segment}: {}",
+            answer.content_type()
+        );
         let document = answer.json();
-        assert_eq!(document["@context"], json!(context_url(&server)), "/{segment}");
+        assert_eq!(
+            document["@context"],
+            json!(context_url(&server)),
+            "/{segment}"
+        );
         assert_eq!(document["id"], json!(iri(&server, segment)), "/{segment}");
         assert_eq!(document["type"], json!("Collection"), "/{segment}");
-        let total = document["totalItems"].as_u64().unwrap_or_else(|| panic!("/{segment}: {document}"));
-        assert!(total >= at_least, "/{segment}: {total} items, expected at least {at_least}");
+        let total = document["totalItems"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("/{segment}: {document}"));
+        assert!(
+            total >= at_least,
+            "/{segment}: {total} items, expected at least {at_least}"
+        );
         let ids = member_ids(&document);
-        assert_eq!(ids.len() as u64, total.min(50), "/{segment}: one page of members");
+        assert_eq!(
+            ids.len() as u64,
+            total.min(50),
+            "/{segment}: one page of members"
+        );
         let prefix = iri(&server, &format!("{segment}/"));
-        assert!(ids.iter().all(|id| id.starts_with(&prefix)), "/{segment}: {ids:?}");
-        assert!(ids.contains(&iri(&server, known)), "/{segment} lists {known}: {ids:?}");
-        assert!(document["view"]["first"].is_string(), "/{segment}: {document}");
-        assert!(document["view"]["last"].is_string(), "/{segment}: {document}");
+        assert!(
+            ids.iter().all(|id| id.starts_with(&prefix)),
+            "/{segment}: {ids:?}"
+        );
+        assert!(
+            ids.contains(&iri(&server, known)),
+            "/{segment} lists {known}: {ids:?}"
+        );
+        assert!(
+            document["view"]["first"].is_string(),
+            "/{segment}: {document}"
+        );
+        assert!(
+            document["view"]["last"].is_string(),
+            "/{segment}: {document}"
+        );
         // The collection is JSON-LD: read with our context, it states its members.
         let parsed = triples(&server, &answer.body, rdf::JSON_LD);
-        let members = objects_of(&parsed, &iri(&server, segment), "http://www.w3.org/ns/hydra/core#member");
+        let members = objects_of(
+            &parsed,
+            &iri(&server, segment),
+            "http://www.w3.org/ns/hydra/core#member",
+        );
         assert_eq!(members.len(), ids.len(), "/{segment}: hydra:member triples");
     }
 }
@@ -299,24 +417,50 @@ fn paging_follows_next_links_through_every_member() {
     let first = list(&server, &http, "/places?limit=1");
     assert_eq!(member_ids(&first).len(), 1);
     assert_eq!(first["totalItems"], all["totalItems"]);
-    assert!(first["view"].get("previous").is_none(), "no previous page on page 1: {first}");
-    let next = first["view"]["next"].as_str().unwrap_or_else(|| panic!("a next link: {first}")).to_owned();
+    assert!(
+        first["view"].get("previous").is_none(),
+        "no previous page on page 1: {first}"
+    );
+    let next = first["view"]["next"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a next link: {first}"))
+        .to_owned();
     let second = get(&http, &next, Some(JSON_LD));
-    assert_eq!(second.status, StatusCode::OK, "GET {next}: {}", second.text());
+    assert_eq!(
+        second.status,
+        StatusCode::OK,
+        "GET {next}: {}",
+        second.text()
+    );
     let second = second.json();
     assert_eq!(member_ids(&second).len(), 1);
-    assert_ne!(member_ids(&first), member_ids(&second), "the next page has another member");
-    assert!(second["view"]["previous"].is_string(), "page 2 has a previous link: {second}");
+    assert_ne!(
+        member_ids(&first),
+        member_ids(&second),
+        "the next page has another member"
+    );
+    assert!(
+        second["view"]["previous"].is_string(),
+        "page 2 has a previous link: {second}"
+    );
 
     // Walking the next links visits every member once, in the order of the whole list.
     let mut walked = Vec::new();
     let mut url = Some(server.url("/places?limit=1"));
     while let Some(current) = url {
         let page = get(&http, &current, Some(JSON_LD));
-        assert_eq!(page.status, StatusCode::OK, "GET {current}: {}", page.text());
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "GET {current}: {}",
+            page.text()
+        );
         let page = page.json();
         walked.extend(member_ids(&page));
-        assert!(walked.len() <= all_ids.len(), "the next links loop: {walked:?}");
+        assert!(
+            walked.len() <= all_ids.len(),
+            "the next links loop: {walked:?}"
+        );
         url = page["view"]["next"].as_str().map(str::to_owned);
     }
     assert_eq!(walked, all_ids);
@@ -329,7 +473,10 @@ fn paging_follows_next_links_through_every_member() {
 
     // Links keep the filters.
     let filtered = list(&server, &http, "/pledges?commons=aiguilleurs&limit=1");
-    let next = filtered["view"]["next"].as_str().unwrap_or_else(|| panic!("{filtered}")).to_owned();
+    let next = filtered["view"]["next"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{filtered}"))
+        .to_owned();
     assert!(next.contains("commons=aiguilleurs"), "{next}");
     let page2 = get(&http, &next, Some(JSON_LD)).json();
     assert_eq!(page2["totalItems"], filtered["totalItems"]);
@@ -347,12 +494,32 @@ fn filters_by_name_network_commons_and_tag() {
     // Case and accents do not matter, on either side.
     for q in ["FABRIQUE", "Fabriqué", "fàbrique des POSSIBLES"] {
         let document = list(&server, &http, &format!("/places?q={}", urlencode(q)));
-        assert_eq!(member_ids(&document), vec![fabrique.clone()], "q={q}: {document}");
+        assert_eq!(
+            member_ids(&document),
+            vec![fabrique.clone()],
+            "q={q}: {document}"
+        );
     }
-    let cafe = list(&server, &http, &format!("/places?q={}", urlencode("pop cafe")));
-    assert_eq!(member_ids(&cafe), vec![iri(&server, "places/pop-cafe")], "{cafe}");
-    let appel = list(&server, &http, &format!("/campaigns?q={}", urlencode("appel a communs")));
-    assert_eq!(member_ids(&appel), vec![iri(&server, "campaigns/appel-a-communs-2024")], "{appel}");
+    let cafe = list(
+        &server,
+        &http,
+        &format!("/places?q={}", urlencode("pop cafe")),
+    );
+    assert_eq!(
+        member_ids(&cafe),
+        vec![iri(&server, "places/pop-cafe")],
+        "{cafe}"
+    );
+    let appel = list(
+        &server,
+        &http,
+        &format!("/campaigns?q={}", urlencode("appel a communs")),
+    );
+    assert_eq!(
+        member_ids(&appel),
+        vec![iri(&server, "campaigns/appel-a-communs-2024")],
+        "{appel}"
+    );
     let nothing = list(&server, &http, "/places?q=zzz-aucun-lieu");
     assert_eq!(nothing["totalItems"], json!(0));
     assert_eq!(member_ids(&nothing), Vec::<String>::new());
@@ -364,13 +531,19 @@ fn filters_by_name_network_commons_and_tag() {
     let by_iri = list(
         &server,
         &http,
-        &format!("/campaigns?network={}", urlencode(&iri(&server, "networks/communs-des-tiers-lieux"))),
+        &format!(
+            "/campaigns?network={}",
+            urlencode(&iri(&server, "networks/communs-des-tiers-lieux"))
+        ),
     );
     assert_eq!(member_ids(&by_iri), vec![adopte.clone()], "{by_iri}");
     let funded = list(&server, &http, "/pledges?network=compagnie-tiers-lieux");
     assert_eq!(
         member_ids(&funded),
-        vec![iri(&server, "pledges/aiguilleurs-2024-compagnie-tiers-lieux")],
+        vec![iri(
+            &server,
+            "pledges/aiguilleurs-2024-compagnie-tiers-lieux"
+        )],
         "{funded}"
     );
 
@@ -395,7 +568,11 @@ fn filters_by_name_network_commons_and_tag() {
 
     // tag (case-insensitive)
     let tagged = list(&server, &http, "/commons?tag=formation");
-    assert_eq!(member_ids(&tagged), vec![iri(&server, "commons/aiguilleurs")], "{tagged}");
+    assert_eq!(
+        member_ids(&tagged),
+        vec![iri(&server, "commons/aiguilleurs")],
+        "{tagged}"
+    );
 }
 
 #[test]
@@ -403,11 +580,19 @@ fn paging_parameters_out_of_range_are_refused() {
     let server = start();
     let http = client();
     for query in ["limit=0", "limit=1000", "limit=201", "page=0"] {
-        let answer = get(&http, &server.url(&format!("/places?{query}")), Some(JSON_LD));
+        let answer = get(
+            &http,
+            &server.url(&format!("/places?{query}")),
+            Some(JSON_LD),
+        );
         assert_problem(&answer, StatusCode::BAD_REQUEST, query);
     }
     for query in ["limit=1", "limit=200"] {
-        let answer = get(&http, &server.url(&format!("/places?{query}")), Some(JSON_LD));
+        let answer = get(
+            &http,
+            &server.url(&format!("/places?{query}")),
+            Some(JSON_LD),
+        );
         assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.text());
     }
     // A page past the end is an empty page, not an error.
@@ -420,7 +605,11 @@ fn non_numeric_paging_parameters_are_a_problem_body() {
     let server = start();
     let http = client();
     for query in ["limit=abc", "limit=-1", "page=deux"] {
-        let answer = get(&http, &server.url(&format!("/places?{query}")), Some(JSON_LD));
+        let answer = get(
+            &http,
+            &server.url(&format!("/places?{query}")),
+            Some(JSON_LD),
+        );
         assert_problem(&answer, StatusCode::BAD_REQUEST, query);
     }
 }
@@ -451,8 +640,17 @@ fn a_resource_in_every_representation() {
     // JSON-LD by default (reqwest sends Accept: */*), and for application/ld+json and application/json.
     for accept in [None, Some(JSON_LD), Some("application/json")] {
         let answer = get(&http, &url, accept);
-        assert_eq!(answer.status, StatusCode::OK, "{accept:?}: {}", answer.text());
-        assert!(answer.content_type().starts_with(JSON_LD), "{accept:?}: {}", answer.content_type());
+        assert_eq!(
+            answer.status,
+            StatusCode::OK,
+            "{accept:?}: {}",
+            answer.text()
+        );
+        assert!(
+            answer.content_type().starts_with(JSON_LD),
+            "{accept:?}: {}",
+            answer.content_type()
+        );
         let document = answer.json();
         assert_eq!(document["@context"], json!(context_url(&server)));
         assert_eq!(document["id"], json!(resource));
@@ -462,11 +660,19 @@ fn a_resource_in_every_representation() {
     // Without any Accept header at all.
     let raw = raw_get(&server, "/places/la-fabrique-des-possibles");
     assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
-    assert!(raw.to_ascii_lowercase().contains("content-type: application/ld+json"), "{raw}");
+    assert!(
+        raw.to_ascii_lowercase()
+            .contains("content-type: application/ld+json"),
+        "{raw}"
+    );
 
     let ntriples = get(&http, &url, Some("application/n-triples"));
     assert_eq!(ntriples.status, StatusCode::OK);
-    assert!(ntriples.content_type().starts_with("application/n-triples"), "{}", ntriples.content_type());
+    assert!(
+        ntriples.content_type().starts_with("application/n-triples"),
+        "{}",
+        ntriples.content_type()
+    );
     let reference = triples(&server, &ntriples.body, RdfFormat::NTriples);
     assert_eq!(
         literal_values(&objects_of(&reference, &resource, &format!("{TL}name"))),
@@ -481,23 +687,47 @@ fn a_resource_in_every_representation() {
     ] {
         let answer = get(&http, &url, Some(accept));
         assert_eq!(answer.status, StatusCode::OK, "{accept}: {}", answer.text());
-        assert!(answer.content_type().starts_with(accept), "{accept}: {}", answer.content_type());
-        assert_eq!(triples(&server, &answer.body, format), reference, "{accept}");
+        assert!(
+            answer.content_type().starts_with(accept),
+            "{accept}: {}",
+            answer.content_type()
+        );
+        assert_eq!(
+            triples(&server, &answer.body, format),
+            reference,
+            "{accept}"
+        );
     }
     // q-values decide.
     let answer = get(&http, &url, Some("application/ld+json;q=0.5, text/turtle"));
-    assert!(answer.content_type().starts_with("text/turtle"), "{}", answer.content_type());
+    assert!(
+        answer.content_type().starts_with("text/turtle"),
+        "{}",
+        answer.content_type()
+    );
 
     // HTML for people, in French, with the JSON-LD embedded.
-    let html = get(&http, &url, Some("text/html,application/xhtml+xml,*/*;q=0.8"));
+    let html = get(
+        &http,
+        &url,
+        Some("text/html,application/xhtml+xml,*/*;q=0.8"),
+    );
     assert_eq!(html.status, StatusCode::OK);
-    assert!(html.content_type().starts_with("text/html"), "{}", html.content_type());
+    assert!(
+        html.content_type().starts_with("text/html"),
+        "{}",
+        html.content_type()
+    );
     let page = html.text();
     assert!(page.contains("lang=\"fr\""), "{page}");
     let script = "<script type=\"application/ld+json\">";
-    let start = page.find(script).unwrap_or_else(|| panic!("a JSON-LD script element: {page}")) + script.len();
+    let start = page
+        .find(script)
+        .unwrap_or_else(|| panic!("a JSON-LD script element: {page}"))
+        + script.len();
     let end = start + page[start..].find("</script>").unwrap();
-    let embedded: Value = serde_json::from_str(&page[start..end]).expect("the embedded JSON-LD is JSON");
+    let embedded: Value =
+        serde_json::from_str(&page[start..end]).expect("the embedded JSON-LD is JSON");
     assert_eq!(embedded, get(&http, &url, Some(JSON_LD)).json());
     assert!(page.contains("La Fabrique des possibles"));
 
@@ -508,7 +738,10 @@ fn a_resource_in_every_representation() {
 
 /// A GET without any Accept header (reqwest always sends one).
 fn raw_get(server: &TestServer, path: &str) -> String {
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", server.addr);
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+        server.addr
+    );
     raw_exchange(server, request.as_bytes())
 }
 
@@ -517,7 +750,9 @@ fn raw_get(server: &TestServer, path: &str) -> String {
 /// answer is not an error here.
 fn raw_exchange(server: &TestServer, request: &[u8]) -> String {
     let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
-    stream.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(60)))
+        .unwrap();
     let _ = stream.write_all(request);
     let mut out = Vec::new();
     let mut buffer = [0u8; 8192];
@@ -538,11 +773,27 @@ fn etags_give_304_and_are_per_representation() {
     let first = get(&http, &url, Some(JSON_LD));
     assert_eq!(first.status, StatusCode::OK);
     let tag = first.header("etag").expect("an ETag");
-    assert!(tag.starts_with('"') && tag.ends_with('"'), "a strong quoted ETag: {tag}");
-    assert_eq!(get(&http, &url, Some(JSON_LD)).header("etag"), Some(tag.clone()), "stable");
+    assert!(
+        tag.starts_with('"') && tag.ends_with('"'),
+        "a strong quoted ETag: {tag}"
+    );
+    assert_eq!(
+        get(&http, &url, Some(JSON_LD)).header("etag"),
+        Some(tag.clone()),
+        "stable"
+    );
 
-    let not_modified = send(http.get(&url).header("accept", JSON_LD).header("if-none-match", &tag));
-    assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED, "{}", not_modified.text());
+    let not_modified = send(
+        http.get(&url)
+            .header("accept", JSON_LD)
+            .header("if-none-match", &tag),
+    );
+    assert_eq!(
+        not_modified.status,
+        StatusCode::NOT_MODIFIED,
+        "{}",
+        not_modified.text()
+    );
     assert!(not_modified.body.is_empty());
     assert_eq!(not_modified.header("etag"), Some(tag.clone()));
 
@@ -554,11 +805,19 @@ fn etags_give_304_and_are_per_representation() {
     assert_eq!(other.status, StatusCode::OK);
 
     // Another representation has another tag: the JSON-LD tag does not validate Turtle.
-    let turtle = send(http.get(&url).header("accept", "text/turtle").header("if-none-match", &tag));
+    let turtle = send(
+        http.get(&url)
+            .header("accept", "text/turtle")
+            .header("if-none-match", &tag),
+    );
     assert_eq!(turtle.status, StatusCode::OK, "{}", turtle.text());
     let turtle_tag = turtle.header("etag").expect("an ETag on Turtle");
     assert_ne!(turtle_tag, tag);
-    let turtle_again = send(http.get(&url).header("accept", "text/turtle").header("if-none-match", &turtle_tag));
+    let turtle_again = send(
+        http.get(&url)
+            .header("accept", "text/turtle")
+            .header("if-none-match", &turtle_tag),
+    );
     assert_eq!(turtle_again.status, StatusCode::NOT_MODIFIED);
 }
 
@@ -603,8 +862,14 @@ fn json_ld_reads_back_as_the_stored_triples() {
         let from_jsonld = triples(&server, &jsonld.body, rdf::JSON_LD);
         let stored = triples(&server, &ntriples.body, RdfFormat::NTriples);
         assert!(!stored.is_empty(), "{path}");
-        let missing: Vec<String> = stored.difference(&from_jsonld).map(ToString::to_string).collect();
-        let extra: Vec<String> = from_jsonld.difference(&stored).map(ToString::to_string).collect();
+        let missing: Vec<String> = stored
+            .difference(&from_jsonld)
+            .map(ToString::to_string)
+            .collect();
+        let extra: Vec<String> = from_jsonld
+            .difference(&stored)
+            .map(ToString::to_string)
+            .collect();
         assert!(
             missing.is_empty() && extra.is_empty(),
             "{path}: the JSON-LD is not the stored description\nmissing from the JSON-LD: {missing:#?}\nonly in the JSON-LD: {extra:#?}\nJSON-LD: {}",
@@ -612,9 +877,17 @@ fn json_ld_reads_back_as_the_stored_triples() {
         );
     }
     // The budget lines of the aiguilleurs are among the round-tripped triples.
-    let ntriples = get(&http, &server.url("/commons/aiguilleurs"), Some("application/n-triples"));
+    let ntriples = get(
+        &http,
+        &server.url("/commons/aiguilleurs"),
+        Some("application/n-triples"),
+    );
     let stored = triples(&server, &ntriples.body, RdfFormat::NTriples);
-    let lines = objects_of(&stored, &iri(&server, "commons/aiguilleurs"), &format!("{TL}budgetLine"));
+    let lines = objects_of(
+        &stored,
+        &iri(&server, "commons/aiguilleurs"),
+        &format!("{TL}budgetLine"),
+    );
     assert_eq!(lines.len(), 5, "five budget lines");
 }
 
@@ -631,7 +904,7 @@ fn funding_summary(server: &TestServer, http: &Client, path: &str) -> Value {
 }
 
 fn status_total(summary: &Value, status: &str) -> f64 {
-    summary["pledged_by_status"].get(status).map_or(0.0, amount)
+    summary["pledgedByStatus"].get(status).map_or(0.0, amount)
 }
 
 #[test]
@@ -641,12 +914,12 @@ fn funding_summary_of_a_commons_with_budget_and_pledges() {
     // aiguilleurs: budget 5 × 8000; pledges 5000 confirmed, 10000 requested, one intention
     // without amount.
     let summary = funding_summary(&server, &http, "/commons/aiguilleurs");
-    assert_eq!(amount(&summary["budget_total"]), 40000.0, "{summary}");
-    assert_eq!(summary["pledge_count"], json!(3), "{summary}");
+    assert_eq!(amount(&summary["budgetTotal"]), 40000.0, "{summary}");
+    assert_eq!(summary["pledgeCount"], json!(3), "{summary}");
     assert_eq!(status_total(&summary, "confirmed"), 5000.0, "{summary}");
     assert_eq!(status_total(&summary, "requested"), 10000.0, "{summary}");
-    assert_eq!(amount(&summary["pledged_total"]), 15000.0, "{summary}");
-    assert_eq!(summary["budget_covered_percent"], json!(12.5), "{summary}");
+    assert_eq!(amount(&summary["pledgedTotal"]), 15000.0, "{summary}");
+    assert_eq!(summary["budgetCoveredPercent"], json!(12.5), "{summary}");
 }
 
 #[test]
@@ -668,11 +941,15 @@ fn a_pledge_posted_by_a_network_shows_in_the_funding_views() {
 
     let after = funding_summary(&server, &http, "/commons/dokos");
     assert_eq!(
-        after["pledge_count"].as_u64().unwrap(),
-        before["pledge_count"].as_u64().unwrap() + 1,
+        after["pledgeCount"].as_u64().unwrap(),
+        before["pledgeCount"].as_u64().unwrap() + 1,
         "{before} → {after}"
     );
-    assert_eq!(amount(&after["pledged_total"]), amount(&before["pledged_total"]) + 120.0, "{before} → {after}");
+    assert_eq!(
+        amount(&after["pledgedTotal"]),
+        amount(&before["pledgedTotal"]) + 120.0,
+        "{before} → {after}"
+    );
     assert_eq!(
         status_total(&after, "confirmed"),
         status_total(&before, "confirmed") + 120.0,
@@ -680,7 +957,11 @@ fn a_pledge_posted_by_a_network_shows_in_the_funding_views() {
     );
     // The view is not RDF: the stored description of dokos is unchanged by it.
     let document = get(&http, &server.url("/commons/dokos"), Some(JSON_LD));
-    let stored = get(&http, &server.url("/commons/dokos"), Some("application/n-triples"));
+    let stored = get(
+        &http,
+        &server.url("/commons/dokos"),
+        Some("application/n-triples"),
+    );
     assert_eq!(
         triples(&server, &document.body, rdf::JSON_LD),
         triples(&server, &stored.body, RdfFormat::NTriples),
@@ -710,11 +991,15 @@ fn a_pledge_posted_by_a_network_shows_in_the_funding_views() {
         .iter()
         .find(|e| e["commons"].is_null())
         .unwrap_or_else(|| panic!("the campaign-wide entry: {entries:?}"));
-    assert_eq!(amount(&whole["pledged_total"]), 1450.0, "{whole}");
-    assert_eq!(whole["pledge_count"], json!(3), "{whole}");
+    assert_eq!(amount(&whole["pledgedTotal"]), 1450.0, "{whole}");
+    assert_eq!(whole["pledgeCount"], json!(3), "{whole}");
 
     let dokos = iri(&server, "commons/dokos");
-    let dokos_before = entries.iter().find(|e| e["commons"] == json!(dokos)).unwrap().clone();
+    let dokos_before = entries
+        .iter()
+        .find(|e| e["commons"] == json!(dokos))
+        .unwrap()
+        .clone();
     let campaign_pledge = json!({
         "@context": context_url(&server),
         "type": "Pledge",
@@ -725,14 +1010,26 @@ fn a_pledge_posted_by_a_network_shows_in_the_funding_views() {
         "amount": "30",
         "status": format!("{TL}status-intention"),
     });
-    let created = post_jsonld(&http, &server.url("/pledges"), RFFLAB_TOKEN, &campaign_pledge);
+    let created = post_jsonld(
+        &http,
+        &server.url("/pledges"),
+        RFFLAB_TOKEN,
+        &campaign_pledge,
+    );
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let entries = by_commons(&http);
-    let dokos_after = entries.iter().find(|e| e["commons"] == json!(dokos)).unwrap();
-    assert_eq!(amount(&dokos_after["pledged_total"]), amount(&dokos_before["pledged_total"]) + 30.0, "{dokos_after}");
+    let dokos_after = entries
+        .iter()
+        .find(|e| e["commons"] == json!(dokos))
+        .unwrap();
     assert_eq!(
-        dokos_after["pledge_count"].as_u64().unwrap(),
-        dokos_before["pledge_count"].as_u64().unwrap() + 1
+        amount(&dokos_after["pledgedTotal"]),
+        amount(&dokos_before["pledgedTotal"]) + 30.0,
+        "{dokos_after}"
+    );
+    assert_eq!(
+        dokos_after["pledgeCount"].as_u64().unwrap(),
+        dokos_before["pledgeCount"].as_u64().unwrap() + 1
     );
 }
 
@@ -753,32 +1050,51 @@ fn create_replace_and_delete_a_place() {
     let rfflab_graph = iri(&server, "graphs/rfflab");
 
     // POST without @id: the server mints the IRI from the name.
-    let created = post_jsonld(&http, &server.url("/places"), RFFLAB_TOKEN, &place(&server, "L'Atelier partagé"));
+    let created = post_jsonld(
+        &http,
+        &server.url("/places"),
+        RFFLAB_TOKEN,
+        &place(&server, "L'Atelier partagé"),
+    );
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let location = created.header("location").expect("a Location");
     let prefix = iri(&server, "places/");
     assert!(location.starts_with(&prefix), "{location}");
     let slug = location[prefix.len()..].to_owned();
     assert!(
-        !slug.is_empty() && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+        !slug.is_empty()
+            && slug
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
         "{location}"
     );
     assert_eq!(created.json()["name"], json!("L'Atelier partagé"));
     let created_tag = created.header("etag").expect("an ETag on 201");
 
     let read = get(&http, &location, Some(JSON_LD));
-    assert_eq!(read.status, StatusCode::OK, "GET {location}: {}", read.text());
+    assert_eq!(
+        read.status,
+        StatusCode::OK,
+        "GET {location}: {}",
+        read.text()
+    );
     assert_eq!(read.json()["name"], json!("L'Atelier partagé"));
     assert_eq!(read.json()["id"], json!(location));
     assert_eq!(read.header("etag"), Some(created_tag.clone()));
     // It is listed and found by name.
-    let found = list(&server, &http, &format!("/places?q={}", urlencode("atelier partage")));
+    let found = list(
+        &server,
+        &http,
+        &format!("/places?q={}", urlencode("atelier partage")),
+    );
     assert_eq!(member_ids(&found), vec![location.clone()]);
     // Stored in the network's graph, with provenance in the meta graph.
     assert!(ask(
         &server,
         &http,
-        &format!("ASK {{ GRAPH <{rfflab_graph}> {{ <{location}> <{TL}name> \"L'Atelier partagé\" }} }}")
+        &format!(
+            "ASK {{ GRAPH <{rfflab_graph}> {{ <{location}> <{TL}name> \"L'Atelier partagé\" }} }}"
+        )
     ));
     let provenance = format!(
         "PREFIX dct: <http://purl.org/dc/terms/> PREFIX prov: <http://www.w3.org/ns/prov#> \
@@ -786,7 +1102,10 @@ fn create_replace_and_delete_a_place() {
          ASK {{ GRAPH <{meta}> {{ <{location}> dct:modified ?when ; prov:wasAttributedTo <{rfflab}> . \
          <{rfflab_graph}> prov:wasAttributedTo <{rfflab}> . FILTER(datatype(?when) = xsd:dateTime) }} }}"
     );
-    assert!(ask(&server, &http, &provenance), "graphs/meta records who and when");
+    assert!(
+        ask(&server, &http, &provenance),
+        "graphs/meta records who and when"
+    );
 
     // POST again with that @id: 409.
     let mut again = place(&server, "Doublon");
@@ -794,11 +1113,21 @@ fn create_replace_and_delete_a_place() {
     let conflict = assert_refused(
         &server,
         &http,
-        write(&http, reqwest::Method::POST, &server.url("/places"), Some(RFFLAB_TOKEN), Some(JSON_LD), again.to_string()),
+        write(
+            &http,
+            reqwest::Method::POST,
+            &server.url("/places"),
+            Some(RFFLAB_TOKEN),
+            Some(JSON_LD),
+            again.to_string(),
+        ),
         StatusCode::CONFLICT,
         "POST an existing @id",
     );
-    assert!(conflict["detail"].as_str().unwrap().contains(&slug), "{conflict}");
+    assert!(
+        conflict["detail"].as_str().unwrap().contains(&slug),
+        "{conflict}"
+    );
 
     // PUT with the current ETag replaces the name.
     let resource_url = server.url(&format!("/places/{slug}"));
@@ -837,7 +1166,11 @@ fn create_replace_and_delete_a_place() {
         "one dct:modified per resource"
     );
     // The old ETag no longer gives 304.
-    let stale = send(http.get(&resource_url).header("accept", JSON_LD).header("if-none-match", &created_tag));
+    let stale = send(
+        http.get(&resource_url)
+            .header("accept", JSON_LD)
+            .header("if-none-match", &created_tag),
+    );
     assert_eq!(stale.status, StatusCode::OK);
 
     // PUT with a stale ETag: 412, nothing changes.
@@ -860,17 +1193,47 @@ fn create_replace_and_delete_a_place() {
     );
     assert!(precondition["detail"].is_string());
     let read = get(&http, &resource_url, Some(JSON_LD));
-    assert_eq!(read.json()["name"], json!("Atelier renommé"), "unchanged after 412");
+    assert_eq!(
+        read.json()["name"],
+        json!("Atelier renommé"),
+        "unchanged after 412"
+    );
     assert_eq!(read.header("etag"), Some(current_tag));
 
     // DELETE: 204, then 404 on read and on a second delete.
-    let deleted = send(write(&http, reqwest::Method::DELETE, &resource_url, Some(RFFLAB_TOKEN), None, ""));
+    let deleted = send(write(
+        &http,
+        reqwest::Method::DELETE,
+        &resource_url,
+        Some(RFFLAB_TOKEN),
+        None,
+        "",
+    ));
     assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());
-    assert_problem(&get(&http, &resource_url, Some(JSON_LD)), StatusCode::NOT_FOUND, "GET after DELETE");
-    let twice = send(write(&http, reqwest::Method::DELETE, &resource_url, Some(RFFLAB_TOKEN), None, ""));
+    assert_problem(
+        &get(&http, &resource_url, Some(JSON_LD)),
+        StatusCode::NOT_FOUND,
+        "GET after DELETE",
+    );
+    let twice = send(write(
+        &http,
+        reqwest::Method::DELETE,
+        &resource_url,
+        Some(RFFLAB_TOKEN),
+        None,
+        "",
+    ));
     assert_problem(&twice, StatusCode::NOT_FOUND, "DELETE twice");
-    assert!(!ask(&server, &http, &format!("ASK {{ GRAPH <{rfflab_graph}> {{ <{location}> ?p ?o }} }}")));
-    let gone = list(&server, &http, &format!("/places?q={}", urlencode("atelier")));
+    assert!(!ask(
+        &server,
+        &http,
+        &format!("ASK {{ GRAPH <{rfflab_graph}> {{ <{location}> ?p ?o }} }}")
+    ));
+    let gone = list(
+        &server,
+        &http,
+        &format!("/places?q={}", urlencode("atelier")),
+    );
     assert!(!member_ids(&gone).contains(&location), "{gone}");
 }
 
@@ -878,7 +1241,8 @@ fn create_replace_and_delete_a_place() {
 fn turtle_bodies_and_imports_are_written_to_the_network_graph() {
     let server = start();
     let http = client();
-    let turtle = format!("@prefix tl: <{TL}> .\n[] a tl:Commons ; tl:name \"Commun écrit en Turtle\" .\n");
+    let turtle =
+        format!("@prefix tl: <{TL}> .\n[] a tl:Commons ; tl:name \"Commun écrit en Turtle\" .\n");
     let created = send(write(
         &http,
         reqwest::Method::POST,
@@ -889,12 +1253,21 @@ fn turtle_bodies_and_imports_are_written_to_the_network_graph() {
     ));
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let location = created.header("location").unwrap();
-    assert!(location.starts_with(&iri(&server, "commons/")), "{location}");
-    assert_eq!(get(&http, &location, Some(JSON_LD)).json()["name"], json!("Commun écrit en Turtle"));
+    assert!(
+        location.starts_with(&iri(&server, "commons/")),
+        "{location}"
+    );
+    assert_eq!(
+        get(&http, &location, Some(JSON_LD)).json()["name"],
+        json!("Commun écrit en Turtle")
+    );
     assert!(ask(
         &server,
         &http,
-        &format!("ASK {{ GRAPH <{}> {{ <{location}> ?p ?o }} }}", iri(&server, "graphs/compagnie-tiers-lieux"))
+        &format!(
+            "ASK {{ GRAPH <{}> {{ <{location}> ?p ?o }} }}",
+            iri(&server, "graphs/compagnie-tiers-lieux")
+        )
     ));
 
     // A JSON-LD @graph import of two resources.
@@ -908,14 +1281,30 @@ fn turtle_bodies_and_imports_are_written_to_the_network_graph() {
     });
     let imported = post_jsonld(&http, &server.url("/import"), RFFLAB_TOKEN, &import);
     assert_eq!(imported.status, StatusCode::OK, "{}", imported.text());
-    assert_eq!(imported.json()["resources"], json!(2), "{}", imported.text());
-    for (slug, name) in [("lieu-importe-un", "Lieu importé un"), ("lieu-importe-deux", "Lieu importé deux")] {
-        let read = get(&http, &server.url(&format!("/places/{slug}")), Some(JSON_LD));
+    assert_eq!(
+        imported.json()["resources"],
+        json!(2),
+        "{}",
+        imported.text()
+    );
+    for (slug, name) in [
+        ("lieu-importe-un", "Lieu importé un"),
+        ("lieu-importe-deux", "Lieu importé deux"),
+    ] {
+        let read = get(
+            &http,
+            &server.url(&format!("/places/{slug}")),
+            Some(JSON_LD),
+        );
         assert_eq!(read.status, StatusCode::OK, "{slug}: {}", read.text());
         assert_eq!(read.json()["name"], json!(name));
     }
     let members = list(&server, &http, "/places?network=rfflab");
-    assert_eq!(member_ids(&members), vec![iri(&server, "places/lieu-importe-un")], "{members}");
+    assert_eq!(
+        member_ids(&members),
+        vec![iri(&server, "places/lieu-importe-un")],
+        "{members}"
+    );
 
     // N-Quads into the network's own graph are accepted.
     let nquads = format!(
@@ -951,11 +1340,22 @@ fn writes_need_a_known_network_token() {
     let body = place(&server, "Lieu sans jeton").to_string();
     let places = server.url("/places");
     let fabrique = server.url("/places/la-fabrique-des-possibles");
-    for (what, token) in [("no token", None), ("wrong token", Some("t-inconnu")), ("empty token", Some(""))] {
+    for (what, token) in [
+        ("no token", None),
+        ("wrong token", Some("t-inconnu")),
+        ("empty token", Some("")),
+    ] {
         let answer_post = assert_refused(
             &server,
             &http,
-            write(&http, reqwest::Method::POST, &places, token, Some(JSON_LD), body.clone()),
+            write(
+                &http,
+                reqwest::Method::POST,
+                &places,
+                token,
+                Some(JSON_LD),
+                body.clone(),
+            ),
             StatusCode::UNAUTHORIZED,
             &format!("POST, {what}"),
         );
@@ -963,7 +1363,14 @@ fn writes_need_a_known_network_token() {
         assert_refused(
             &server,
             &http,
-            write(&http, reqwest::Method::PUT, &fabrique, token, Some(JSON_LD), body.clone()),
+            write(
+                &http,
+                reqwest::Method::PUT,
+                &fabrique,
+                token,
+                Some(JSON_LD),
+                body.clone(),
+            ),
             StatusCode::UNAUTHORIZED,
             &format!("PUT, {what}"),
         );
@@ -977,18 +1384,39 @@ fn writes_need_a_known_network_token() {
         assert_refused(
             &server,
             &http,
-            write(&http, reqwest::Method::POST, &server.url("/import"), token, Some(JSON_LD), body.clone()),
+            write(
+                &http,
+                reqwest::Method::POST,
+                &server.url("/import"),
+                token,
+                Some(JSON_LD),
+                body.clone(),
+            ),
             StatusCode::UNAUTHORIZED,
             &format!("import, {what}"),
         );
     }
-    let answer = send(write(&http, reqwest::Method::POST, &places, None, Some(JSON_LD), body));
+    let answer = send(write(
+        &http,
+        reqwest::Method::POST,
+        &places,
+        None,
+        Some(JSON_LD),
+        body,
+    ));
     assert_eq!(answer.header("www-authenticate").as_deref(), Some("Bearer"));
     // A network deletes only its own statements: the fixtures are not its to delete.
     assert_refused(
         &server,
         &http,
-        write(&http, reqwest::Method::DELETE, &fabrique, Some(RFFLAB_TOKEN), None, ""),
+        write(
+            &http,
+            reqwest::Method::DELETE,
+            &fabrique,
+            Some(RFFLAB_TOKEN),
+            None,
+            "",
+        ),
         StatusCode::NOT_FOUND,
         "DELETE a fixture",
     );
@@ -1000,7 +1428,11 @@ fn imports_into_another_graph_are_forbidden() {
     let server = start();
     let http = client();
     let subject = iri(&server, "places/lieu-intrus");
-    for graph in ["graphs/compagnie-tiers-lieux", "graphs/fixtures", "graphs/meta"] {
+    for graph in [
+        "graphs/compagnie-tiers-lieux",
+        "graphs/fixtures",
+        "graphs/meta",
+    ] {
         let graph = iri(&server, graph);
         let nquads = format!(
             "<{subject}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{TL}Place> <{graph}> .\n<{subject}> <{TL}name> \"Intrus\" <{graph}> .\n"
@@ -1040,7 +1472,10 @@ fn imports_into_another_graph_are_forbidden() {
         StatusCode::FORBIDDEN,
         "N-Quads partly into another graph",
     );
-    assert_eq!(get(&http, &server.url("/places/lieu-intrus"), Some(JSON_LD)).status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&http, &server.url("/places/lieu-intrus"), Some(JSON_LD)).status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[test]
@@ -1049,20 +1484,42 @@ fn syntax_errors_say_where() {
     let http = client();
     let places = server.url("/places");
     let post = |content_type: &str, body: String| {
-        write(&http, reqwest::Method::POST, &places, Some(RFFLAB_TOKEN), Some(content_type), body)
+        write(
+            &http,
+            reqwest::Method::POST,
+            &places,
+            Some(RFFLAB_TOKEN),
+            Some(content_type),
+            body,
+        )
     };
     // A missing comma on line 4.
     let json = format!(
         "{{\n  \"@context\": \"{}\",\n  \"type\": \"Place\"\n  \"name\": \"Sans virgule\"\n}}\n",
         context_url(&server)
     );
-    let problem = assert_refused(&server, &http, post(JSON_LD, json), StatusCode::BAD_REQUEST, "malformed JSON");
+    let problem = assert_refused(
+        &server,
+        &http,
+        post(JSON_LD, json),
+        StatusCode::BAD_REQUEST,
+        "malformed JSON",
+    );
     assert_eq!(problem["line"], json!(4), "{problem}");
-    assert!(problem["column"].as_u64().is_some_and(|c| c >= 1), "{problem}");
+    assert!(
+        problem["column"].as_u64().is_some_and(|c| c >= 1),
+        "{problem}"
+    );
 
     // Turtle: an unterminated string on line 3.
     let turtle = format!("@prefix tl: <{TL}> .\n<places/x> a tl:Place ;\n  tl:name \"sans fin .\n");
-    let problem = assert_refused(&server, &http, post("text/turtle", turtle), StatusCode::BAD_REQUEST, "malformed Turtle");
+    let problem = assert_refused(
+        &server,
+        &http,
+        post("text/turtle", turtle),
+        StatusCode::BAD_REQUEST,
+        "malformed Turtle",
+    );
     assert_eq!(problem["line"], json!(3), "{problem}");
     assert!(problem["column"].as_u64().is_some(), "{problem}");
 
@@ -1073,7 +1530,13 @@ fn syntax_errors_say_where() {
         json!({ "@context": { "name": { "@id": format!("{TL}name"), "@container": "@bogus" } }, "name": "x" }),
         json!({ "@context": { "@version": 2 }, "name": "x" }),
     ] {
-        assert_refused(&server, &http, post(JSON_LD, body.to_string()), StatusCode::BAD_REQUEST, &format!("invalid JSON-LD {body}"));
+        assert_refused(
+            &server,
+            &http,
+            post(JSON_LD, body.to_string()),
+            StatusCode::BAD_REQUEST,
+            &format!("invalid JSON-LD {body}"),
+        );
     }
 }
 
@@ -1093,11 +1556,21 @@ fn remote_contexts_are_refused_without_any_request() {
             let problem = assert_refused(
                 &server,
                 &http,
-                write(&http, reqwest::Method::POST, &server.url(path), Some(RFFLAB_TOKEN), Some(JSON_LD), body.to_string()),
+                write(
+                    &http,
+                    reqwest::Method::POST,
+                    &server.url(path),
+                    Some(RFFLAB_TOKEN),
+                    Some(JSON_LD),
+                    body.to_string(),
+                ),
                 StatusCode::BAD_REQUEST,
                 &format!("remote context on {path}"),
             );
-            assert!(problem["detail"].as_str().unwrap().contains(&remote), "the detail names the context: {problem}");
+            assert!(
+                problem["detail"].as_str().unwrap().contains(&remote),
+                "the detail names the context: {problem}"
+            );
         }
     }
     match trap.accept() {
@@ -1109,15 +1582,37 @@ fn remote_contexts_are_refused_without_any_request() {
 
 /// The results of a 422 report, checked as JSON and as JSON-LD.
 #[track_caller]
-fn assert_invalid(server: &TestServer, http: &Client, request: RequestBuilder, focus: &str, path: &str, component: &str) {
+fn assert_invalid(
+    server: &TestServer,
+    http: &Client,
+    request: RequestBuilder,
+    focus: &str,
+    path: &str,
+    component: &str,
+) {
     let before = quad_count(server, http);
     let answer = send(request);
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{focus}: {}", answer.text());
-    assert!(answer.content_type().starts_with(JSON_LD), "{focus}: {}", answer.content_type());
-    assert_eq!(quad_count(server, http), before, "{focus}: the store changed");
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{focus}: {}",
+        answer.text()
+    );
+    assert!(
+        answer.content_type().starts_with(JSON_LD),
+        "{focus}: {}",
+        answer.content_type()
+    );
+    assert_eq!(
+        quad_count(server, http),
+        before,
+        "{focus}: the store changed"
+    );
     let report = answer.json();
     assert_eq!(report["conforms"], json!(false), "{report}");
-    let results = report["result"].as_array().unwrap_or_else(|| panic!("result is a list: {report}"));
+    let results = report["result"]
+        .as_array()
+        .unwrap_or_else(|| panic!("result is a list: {report}"));
     assert!(
         results.iter().any(|r| r["focusNode"] == json!(focus)),
         "a result with focusNode {focus}: {report}"
@@ -1132,13 +1627,22 @@ fn assert_invalid(server: &TestServer, http: &Client, request: RequestBuilder, f
         .filter(|r| {
             let has = |p: &str, o: &str| {
                 parsed.iter().any(|t| {
-                    t.subject == **r && t.predicate.as_str() == p && t.object == Term::from(NamedNode::new(o).unwrap())
+                    t.subject == **r
+                        && t.predicate.as_str() == p
+                        && t.object == Term::from(NamedNode::new(o).unwrap())
                 })
             };
-            has(&format!("{SH}resultPath"), path) && has(&format!("{SH}sourceConstraintComponent"), &format!("{SH}{component}"))
+            has(&format!("{SH}resultPath"), path)
+                && has(
+                    &format!("{SH}sourceConstraintComponent"),
+                    &format!("{SH}{component}"),
+                )
         })
         .collect();
-    assert!(!matching.is_empty(), "a {component} result on {path} for {focus}: {report}");
+    assert!(
+        !matching.is_empty(),
+        "a {component} result on {path} for {focus}: {report}"
+    );
 }
 
 #[test]
@@ -1155,12 +1659,21 @@ fn shape_violations_are_422_with_the_report() {
             body,
         )
     };
-    let invalid = |file: &str| std::fs::read_to_string(repo_path(&format!("fixtures/invalid/{file}"))).unwrap();
+    let invalid = |file: &str| {
+        std::fs::read_to_string(repo_path(&format!("fixtures/invalid/{file}"))).unwrap()
+    };
 
     // A place without a name.
     let nameless = iri(&server, "places/lieu-sans-nom");
     let body = json!({ "@context": context_url(&server), "@id": nameless, "type": "Place", "description": "Sans nom" });
-    assert_invalid(&server, &http, post("places", JSON_LD, body.to_string()), &nameless, &format!("{TL}name"), "MinCountConstraintComponent");
+    assert_invalid(
+        &server,
+        &http,
+        post("places", JSON_LD, body.to_string()),
+        &nameless,
+        &format!("{TL}name"),
+        "MinCountConstraintComponent",
+    );
     // The invalid fixtures, posted as Turtle.
     assert_invalid(
         &server,
@@ -1189,7 +1702,11 @@ fn shape_violations_are_422_with_the_report() {
     assert_invalid(
         &server,
         &http,
-        post("pledges", "text/turtle", invalid("pledge-to-missing-commons.ttl")),
+        post(
+            "pledges",
+            "text/turtle",
+            invalid("pledge-to-missing-commons.ttl"),
+        ),
         &iri(&server, "pledges/vers-commun-inexistant"),
         &format!("{TL}pledgedTo"),
         "ClassConstraintComponent",
@@ -1209,7 +1726,14 @@ fn shape_violations_are_422_with_the_report() {
         "funder": iri(&server, "networks/rfflab"), "pledgedTo": iri(&server, "commons/dokos"),
         "amount": { "@value": "cent vingt" }, "status": format!("{TL}status-confirmed")
     });
-    assert_invalid(&server, &http, post("pledges", JSON_LD, body.to_string()), &pledge, &format!("{TL}amount"), "DatatypeConstraintComponent");
+    assert_invalid(
+        &server,
+        &http,
+        post("pledges", JSON_LD, body.to_string()),
+        &pledge,
+        &format!("{TL}amount"),
+        "DatatypeConstraintComponent",
+    );
     let aimless = iri(&server, "pledges/sans-destinataire");
     let body = json!({
         "@context": context_url(&server), "@id": aimless, "type": "Pledge", "name": "Sans destinataire",
@@ -1217,11 +1741,20 @@ fn shape_violations_are_422_with_the_report() {
     });
     let before = quad_count(&server, &http);
     let answer = send(post("pledges", JSON_LD, body.to_string()));
-    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text());
+    assert_eq!(
+        answer.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        answer.text()
+    );
     let report = answer.json();
     assert_eq!(report["conforms"], json!(false));
     assert!(
-        report["result"].as_array().unwrap().iter().any(|r| r["focusNode"] == json!(aimless)),
+        report["result"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["focusNode"] == json!(aimless)),
         "{report}"
     );
     assert_eq!(quad_count(&server, &http), before);
@@ -1237,13 +1770,25 @@ fn shape_violations_are_422_with_the_report() {
     assert_invalid(
         &server,
         &http,
-        write(&http, reqwest::Method::POST, &server.url("/import"), Some(RFFLAB_TOKEN), Some(JSON_LD), import.to_string()),
+        write(
+            &http,
+            reqwest::Method::POST,
+            &server.url("/import"),
+            Some(RFFLAB_TOKEN),
+            Some(JSON_LD),
+            import.to_string(),
+        ),
         &iri(&server, "places/lieu-invalide-importe"),
         &format!("{TL}name"),
         "MinCountConstraintComponent",
     );
     assert_eq!(
-        get(&http, &server.url("/places/lieu-valide-importe"), Some(JSON_LD)).status,
+        get(
+            &http,
+            &server.url("/places/lieu-valide-importe"),
+            Some(JSON_LD)
+        )
+        .status,
         StatusCode::NOT_FOUND,
         "nothing of a refused import is written"
     );
@@ -1275,11 +1820,21 @@ fn unknown_media_types_are_415() {
         let problem = assert_refused(
             &server,
             &http,
-            write(&http, reqwest::Method::POST, &server.url("/places"), Some(RFFLAB_TOKEN), content_type, body.clone()),
+            write(
+                &http,
+                reqwest::Method::POST,
+                &server.url("/places"),
+                Some(RFFLAB_TOKEN),
+                content_type,
+                body.clone(),
+            ),
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             &format!("Content-Type {content_type:?}"),
         );
-        assert!(problem["detail"].as_str().unwrap().contains(JSON_LD), "lists the accepted types: {problem}");
+        assert!(
+            problem["detail"].as_str().unwrap().contains(JSON_LD),
+            "lists the accepted types: {problem}"
+        );
     }
 }
 
@@ -1295,11 +1850,24 @@ fn bodies_over_the_limit_are_413() {
     let problem = assert_refused(
         &server,
         &http,
-        write(&http, reqwest::Method::POST, &server.url("/places"), Some(RFFLAB_TOKEN), Some(JSON_LD), body.clone()),
+        write(
+            &http,
+            reqwest::Method::POST,
+            &server.url("/places"),
+            Some(RFFLAB_TOKEN),
+            Some(JSON_LD),
+            body.clone(),
+        ),
         StatusCode::PAYLOAD_TOO_LARGE,
         "a body over the limit",
     );
-    assert!(problem["detail"].as_str().unwrap().contains(&limit.to_string()), "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&limit.to_string()),
+        "{problem}"
+    );
     // Streamed without Content-Length (chunked): the limit holds as well. Sent over a raw
     // socket, since an HTTP client may give up sending once the server has answered.
     let before = quad_count(&server, &http);
@@ -1316,14 +1884,28 @@ fn bodies_over_the_limit_are_413() {
     }
     request.extend_from_slice(b"0\r\n\r\n");
     let answer = raw_exchange(&server, &request);
-    assert!(answer.starts_with("HTTP/1.1 413"), "a streamed body over the limit: {answer}");
     assert!(
-        answer.to_ascii_lowercase().contains("content-type: application/problem+json"),
+        answer.starts_with("HTTP/1.1 413"),
+        "a streamed body over the limit: {answer}"
+    );
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-type: application/problem+json"),
         "{answer}"
     );
-    assert_eq!(quad_count(&server, &http), before, "a streamed body over the limit: the store changed");
+    assert_eq!(
+        quad_count(&server, &http),
+        before,
+        "a streamed body over the limit: the store changed"
+    );
     // Just under the limit is read.
-    let small = post_jsonld(&http, &server.url("/places"), RFFLAB_TOKEN, &place(&server, "Lieu concis"));
+    let small = post_jsonld(
+        &http,
+        &server.url("/places"),
+        RFFLAB_TOKEN,
+        &place(&server, "Lieu concis"),
+    );
     assert_eq!(small.status, StatusCode::CREATED, "{}", small.text());
 }
 
@@ -1339,13 +1921,24 @@ fn deeply_nested_json_is_refused_and_the_server_lives_on() {
         context_url(&server),
         arrays
     );
-    for (what, body) in [("arrays", &arrays), ("objects", &objects), ("@graph", &in_graph)] {
+    for (what, body) in [
+        ("arrays", &arrays),
+        ("objects", &objects),
+        ("@graph", &in_graph),
+    ] {
         assert!(body.len() < 64 * 1024);
         for path in ["/places", "/import"] {
             assert_refused(
                 &server,
                 &http,
-                write(&http, reqwest::Method::POST, &server.url(path), Some(RFFLAB_TOKEN), Some(JSON_LD), body.clone()),
+                write(
+                    &http,
+                    reqwest::Method::POST,
+                    &server.url(path),
+                    Some(RFFLAB_TOKEN),
+                    Some(JSON_LD),
+                    body.clone(),
+                ),
                 StatusCode::BAD_REQUEST,
                 &format!("{depth} nested {what} on {path}"),
             );
@@ -1353,7 +1946,11 @@ fn deeply_nested_json_is_refused_and_the_server_lives_on() {
     }
     let health = get(&http, &server.url("/health"), None);
     assert_eq!(health.status, StatusCode::OK, "{}", health.text());
-    let read = get(&http, &server.url("/places/la-fabrique-des-possibles"), Some(JSON_LD));
+    let read = get(
+        &http,
+        &server.url("/places/la-fabrique-des-possibles"),
+        Some(JSON_LD),
+    );
     assert_eq!(read.status, StatusCode::OK);
 }
 
@@ -1372,7 +1969,14 @@ fn ids_outside_the_collection_are_refused() {
         assert_refused(
             &server,
             &http,
-            write(&http, reqwest::Method::POST, &server.url("/places"), Some(RFFLAB_TOKEN), Some(JSON_LD), body.to_string()),
+            write(
+                &http,
+                reqwest::Method::POST,
+                &server.url("/places"),
+                Some(RFFLAB_TOKEN),
+                Some(JSON_LD),
+                body.to_string(),
+            ),
             StatusCode::BAD_REQUEST,
             &format!("POST /places with @id {id}"),
         );
@@ -1405,11 +2009,18 @@ fn ids_outside_the_collection_are_refused() {
 fn concurrent_writes_are_atomic() {
     let server = start();
     let http = client();
-    let created = post_jsonld(&http, &server.url("/places"), RFFLAB_TOKEN, &place(&server, "Lieu disputé"));
+    let created = post_jsonld(
+        &http,
+        &server.url("/places"),
+        RFFLAB_TOKEN,
+        &place(&server, "Lieu disputé"),
+    );
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
     let shared = created.header("location").unwrap();
     let shared_url = shared.clone();
-    let places_before = list(&server, &http, "/places")["totalItems"].as_u64().unwrap();
+    let places_before = list(&server, &http, "/places")["totalItems"]
+        .as_u64()
+        .unwrap();
 
     let threads = 16;
     let barrier = std::sync::Barrier::new(threads);
@@ -1420,12 +2031,21 @@ fn concurrent_writes_are_atomic() {
                 scope.spawn(move || {
                     let http = client();
                     let is_put = i % 2 == 1;
-                    let name = if is_put { format!("Nom disputé {i}") } else { format!("Lieu concurrent {i}") };
+                    let name = if is_put {
+                        format!("Nom disputé {i}")
+                    } else {
+                        format!("Lieu concurrent {i}")
+                    };
                     barrier.wait();
                     let answer = if is_put {
                         put_jsonld(&http, shared_url, RFFLAB_TOKEN, &place(server, &name), None)
                     } else {
-                        post_jsonld(&http, &server.url("/places"), RFFLAB_TOKEN, &place(server, &name))
+                        post_jsonld(
+                            &http,
+                            &server.url("/places"),
+                            RFFLAB_TOKEN,
+                            &place(server, &name),
+                        )
                     };
                     (is_put, name, answer)
                 })
@@ -1437,7 +2057,12 @@ fn concurrent_writes_are_atomic() {
     let mut put_names = Vec::new();
     let mut created_count = 0;
     for (is_put, name, answer) in &outcomes {
-        assert!(!answer.status.is_server_error(), "{name}: {} {}", answer.status, answer.text());
+        assert!(
+            !answer.status.is_server_error(),
+            "{name}: {} {}",
+            answer.status,
+            answer.text()
+        );
         if !answer.status.is_success() {
             continue;
         }
@@ -1451,22 +2076,45 @@ fn concurrent_writes_are_atomic() {
             assert_eq!(read.json()["name"], json!(name));
         }
     }
-    let places_after = list(&server, &http, "/places")["totalItems"].as_u64().unwrap();
+    let places_after = list(&server, &http, "/places")["totalItems"]
+        .as_u64()
+        .unwrap();
     assert_eq!(places_after, places_before + created_count);
-    let stored = triples(&server, &get(&http, &shared_url, Some("application/n-triples")).body, RdfFormat::NTriples);
+    let stored = triples(
+        &server,
+        &get(&http, &shared_url, Some("application/n-triples")).body,
+        RdfFormat::NTriples,
+    );
     let names = literal_values(&objects_of(&stored, &shared, &format!("{TL}name")));
     assert_eq!(names.len(), 1, "exactly one name, no mixing: {names:?}");
-    assert!(put_names.contains(&names[0]), "the final name {:?} is one of the PUT bodies {put_names:?}", names[0]);
-    assert_eq!(get(&http, &shared_url, Some(JSON_LD)).json()["name"], json!(names[0]));
+    assert!(
+        put_names.contains(&names[0]),
+        "the final name {:?} is one of the PUT bodies {put_names:?}",
+        names[0]
+    );
+    assert_eq!(
+        get(&http, &shared_url, Some(JSON_LD)).json()["name"],
+        json!(names[0])
+    );
 
     // Every unconditional write of valid data succeeds: a PUT replaces whatever the previous
     // PUT left, so none of them may be refused because of another.
     let refused: Vec<String> = outcomes
         .iter()
         .filter(|(_, _, a)| !a.status.is_success())
-        .map(|(is_put, name, a)| format!("{} {name}: {} {}", if *is_put { "PUT" } else { "POST" }, a.status, a.text()))
+        .map(|(is_put, name, a)| {
+            format!(
+                "{} {name}: {} {}",
+                if *is_put { "PUT" } else { "POST" },
+                a.status,
+                a.text()
+            )
+        })
         .collect();
-    assert!(refused.is_empty(), "valid concurrent writes refused: {refused:#?}");
+    assert!(
+        refused.is_empty(),
+        "valid concurrent writes refused: {refused:#?}"
+    );
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -1482,34 +2130,66 @@ fn graph_store_reads_any_graph() {
     let server = start();
     let http = client();
     let fixtures = iri(&server, "graphs/fixtures");
-    let answer = get(&http, &store_url(&server, &fixtures), Some("application/n-triples"));
+    let answer = get(
+        &http,
+        &store_url(&server, &fixtures),
+        Some("application/n-triples"),
+    );
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
-    assert!(answer.content_type().starts_with("application/n-triples"), "{}", answer.content_type());
+    assert!(
+        answer.content_type().starts_with("application/n-triples"),
+        "{}",
+        answer.content_type()
+    );
     let graph = triples(&server, &answer.body, RdfFormat::NTriples);
     assert_eq!(
-        literal_values(&objects_of(&graph, &iri(&server, "places/la-fabrique-des-possibles"), &format!("{TL}name"))),
+        literal_values(&objects_of(
+            &graph,
+            &iri(&server, "places/la-fabrique-des-possibles"),
+            &format!("{TL}name")
+        )),
         vec!["La Fabrique des possibles".to_owned()]
     );
     // A relative name is taken under {base}graphs/; Turtle and JSON-LD say the same.
-    let relative = get(&http, &format!("{}?graph=fixtures", server.url("/store")), Some("text/turtle"));
+    let relative = get(
+        &http,
+        &format!("{}?graph=fixtures", server.url("/store")),
+        Some("text/turtle"),
+    );
     assert_eq!(relative.status, StatusCode::OK, "{}", relative.text());
     assert_eq!(triples(&server, &relative.body, RdfFormat::Turtle), graph);
     let jsonld = get(&http, &store_url(&server, &fixtures), Some(JSON_LD));
     assert_eq!(jsonld.status, StatusCode::OK, "{}", jsonld.text());
     assert_eq!(triples(&server, &jsonld.body, rdf::JSON_LD), graph);
     // The default graph is the union.
-    let union = get(&http, &format!("{}?default", server.url("/store")), Some("application/n-triples"));
+    let union = get(
+        &http,
+        &format!("{}?default", server.url("/store")),
+        Some("application/n-triples"),
+    );
     assert_eq!(union.status, StatusCode::OK);
     assert!(triples(&server, &union.body, RdfFormat::NTriples).is_superset(&graph));
 
     assert_problem(
-        &get(&http, &store_url(&server, "http://example.org/no-such-graph"), None),
+        &get(
+            &http,
+            &store_url(&server, "http://example.org/no-such-graph"),
+            None,
+        ),
         StatusCode::NOT_FOUND,
         "an unknown graph",
     );
-    assert_problem(&get(&http, &server.url("/store"), None), StatusCode::BAD_REQUEST, "no graph named");
     assert_problem(
-        &get(&http, &format!("{}&default", store_url(&server, &fixtures)), None),
+        &get(&http, &server.url("/store"), None),
+        StatusCode::BAD_REQUEST,
+        "no graph named",
+    );
+    assert_problem(
+        &get(
+            &http,
+            &format!("{}&default", store_url(&server, &fixtures)),
+            None,
+        ),
         StatusCode::BAD_REQUEST,
         "both ?graph and ?default",
     );
@@ -1527,22 +2207,47 @@ fn graph_store_writes_only_the_own_graph() {
     let own = iri(&server, "graphs/rfflab");
     let meta = iri(&server, "graphs/meta");
     let gsp = |method: reqwest::Method, graph: &str, token: Option<&str>, body: String| {
-        write(&http, method, &store_url(&server, graph), token, Some("text/turtle"), body)
+        write(
+            &http,
+            method,
+            &store_url(&server, graph),
+            token,
+            Some("text/turtle"),
+            body,
+        )
     };
-    let turtle = |slug: &str, name: &str| format!("@prefix tl: <{TL}> .\n<places/{slug}> a tl:Place ; tl:name \"{name}\" .\n");
+    let turtle = |slug: &str, name: &str| {
+        format!("@prefix tl: <{TL}> .\n<places/{slug}> a tl:Place ; tl:name \"{name}\" .\n")
+    };
     let read_own = |http: &Client| {
-        let answer = get(http, &store_url(&server, &own), Some("application/n-triples"));
+        let answer = get(
+            http,
+            &store_url(&server, &own),
+            Some("application/n-triples"),
+        );
         assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
         triples(&server, &answer.body, RdfFormat::NTriples)
     };
 
     // PUT into the own, empty graph: 201; the graph holds exactly what was sent.
-    let put = send(gsp(reqwest::Method::PUT, &own, Some(RFFLAB_TOKEN), turtle("lieu-gsp-un", "Lieu GSP un")));
+    let put = send(gsp(
+        reqwest::Method::PUT,
+        &own,
+        Some(RFFLAB_TOKEN),
+        turtle("lieu-gsp-un", "Lieu GSP un"),
+    ));
     assert_eq!(put.status, StatusCode::CREATED, "{}", put.text());
-    let sent = triples(&server, turtle("lieu-gsp-un", "Lieu GSP un").as_bytes(), RdfFormat::Turtle);
+    let sent = triples(
+        &server,
+        turtle("lieu-gsp-un", "Lieu GSP un").as_bytes(),
+        RdfFormat::Turtle,
+    );
     assert_eq!(read_own(&http), sent);
     let place_url = server.url("/places/lieu-gsp-un");
-    assert_eq!(get(&http, &place_url, Some(JSON_LD)).json()["name"], json!("Lieu GSP un"));
+    assert_eq!(
+        get(&http, &place_url, Some(JSON_LD)).json()["name"],
+        json!("Lieu GSP un")
+    );
     assert!(ask(
         &server,
         &http,
@@ -1555,26 +2260,58 @@ fn graph_store_writes_only_the_own_graph() {
     ));
 
     // POST adds.
-    let post = send(gsp(reqwest::Method::POST, &own, Some(RFFLAB_TOKEN), turtle("lieu-gsp-deux", "Lieu GSP deux")));
+    let post = send(gsp(
+        reqwest::Method::POST,
+        &own,
+        Some(RFFLAB_TOKEN),
+        turtle("lieu-gsp-deux", "Lieu GSP deux"),
+    ));
     assert!(post.status.is_success(), "{} {}", post.status, post.text());
     let both = read_own(&http);
     assert!(both.is_superset(&sent));
     assert_eq!(both.len(), sent.len() * 2);
 
     // PUT replaces the whole graph.
-    let put = send(gsp(reqwest::Method::PUT, &own, Some(RFFLAB_TOKEN), turtle("lieu-gsp-trois", "Lieu GSP trois")));
+    let put = send(gsp(
+        reqwest::Method::PUT,
+        &own,
+        Some(RFFLAB_TOKEN),
+        turtle("lieu-gsp-trois", "Lieu GSP trois"),
+    ));
     assert!(put.status.is_success(), "{} {}", put.status, put.text());
     assert_eq!(
         read_own(&http),
-        triples(&server, turtle("lieu-gsp-trois", "Lieu GSP trois").as_bytes(), RdfFormat::Turtle)
+        triples(
+            &server,
+            turtle("lieu-gsp-trois", "Lieu GSP trois").as_bytes(),
+            RdfFormat::Turtle
+        )
     );
-    assert_problem(&get(&http, &place_url, Some(JSON_LD)), StatusCode::NOT_FOUND, "replaced away");
+    assert_problem(
+        &get(&http, &place_url, Some(JSON_LD)),
+        StatusCode::NOT_FOUND,
+        "replaced away",
+    );
 
     // Refused: no token, another network's graph, the fixtures, the default graph, invalid data.
     let body = turtle("lieu-gsp-refuse", "Lieu GSP refusé");
-    assert_refused(&server, &http, gsp(reqwest::Method::PUT, &own, None, body.clone()), StatusCode::UNAUTHORIZED, "GSP PUT without token");
-    for graph in [iri(&server, "graphs/compagnie-tiers-lieux"), iri(&server, "graphs/fixtures"), meta.clone()] {
-        for method in [reqwest::Method::PUT, reqwest::Method::POST, reqwest::Method::DELETE] {
+    assert_refused(
+        &server,
+        &http,
+        gsp(reqwest::Method::PUT, &own, None, body.clone()),
+        StatusCode::UNAUTHORIZED,
+        "GSP PUT without token",
+    );
+    for graph in [
+        iri(&server, "graphs/compagnie-tiers-lieux"),
+        iri(&server, "graphs/fixtures"),
+        meta.clone(),
+    ] {
+        for method in [
+            reqwest::Method::PUT,
+            reqwest::Method::POST,
+            reqwest::Method::DELETE,
+        ] {
             assert_refused(
                 &server,
                 &http,
@@ -1587,7 +2324,14 @@ fn graph_store_writes_only_the_own_graph() {
     assert_refused(
         &server,
         &http,
-        write(&http, reqwest::Method::PUT, &format!("{}?default", server.url("/store")), Some(RFFLAB_TOKEN), Some("text/turtle"), body),
+        write(
+            &http,
+            reqwest::Method::PUT,
+            &format!("{}?default", server.url("/store")),
+            Some(RFFLAB_TOKEN),
+            Some("text/turtle"),
+            body,
+        ),
         StatusCode::FORBIDDEN,
         "GSP PUT into the default graph",
     );
@@ -1598,23 +2342,51 @@ fn graph_store_writes_only_the_own_graph() {
         Some(RFFLAB_TOKEN),
         format!("@prefix tl: <{TL}> .\n<places/lieu-gsp-sans-nom> a tl:Place .\n"),
     ));
-    assert_eq!(nameless.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nameless.text());
+    assert_eq!(
+        nameless.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        nameless.text()
+    );
     assert_eq!(nameless.json()["conforms"], json!(false));
     assert_eq!(quad_count(&server, &http), before);
 
     // DELETE empties the graph: then it is gone.
-    let deleted = send(gsp(reqwest::Method::DELETE, &own, Some(RFFLAB_TOKEN), String::new()));
-    assert!(deleted.status.is_success(), "{} {}", deleted.status, deleted.text());
-    assert_problem(&get(&http, &server.url("/places/lieu-gsp-trois"), Some(JSON_LD)), StatusCode::NOT_FOUND, "after DELETE");
+    let deleted = send(gsp(
+        reqwest::Method::DELETE,
+        &own,
+        Some(RFFLAB_TOKEN),
+        String::new(),
+    ));
+    assert!(
+        deleted.status.is_success(),
+        "{} {}",
+        deleted.status,
+        deleted.text()
+    );
     assert_problem(
-        &get(&http, &store_url(&server, &own), Some("application/n-triples")),
+        &get(&http, &server.url("/places/lieu-gsp-trois"), Some(JSON_LD)),
+        StatusCode::NOT_FOUND,
+        "after DELETE",
+    );
+    assert_problem(
+        &get(
+            &http,
+            &store_url(&server, &own),
+            Some("application/n-triples"),
+        ),
         StatusCode::NOT_FOUND,
         "GET a deleted graph",
     );
     assert_refused(
         &server,
         &http,
-        gsp(reqwest::Method::DELETE, &own, Some(RFFLAB_TOKEN), String::new()),
+        gsp(
+            reqwest::Method::DELETE,
+            &own,
+            Some(RFFLAB_TOKEN),
+            String::new(),
+        ),
         StatusCode::NOT_FOUND,
         "DELETE a deleted graph",
     );

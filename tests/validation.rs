@@ -26,7 +26,15 @@ fn validator() -> Validator {
 fn read(path: &std::path::Path) -> Vec<Quad> {
     let data = std::fs::read(path).unwrap();
     let format = rdf::format_from_path(path).unwrap();
-    rdf::parse(&data, format, BASE, &GraphName::DefaultGraph, true, &Contexts::default()).unwrap()
+    rdf::parse(
+        &data,
+        format,
+        BASE,
+        &GraphName::DefaultGraph,
+        true,
+        &Contexts::default(),
+    )
+    .unwrap()
 }
 
 fn graph_of(files: &[std::path::PathBuf]) -> Graph {
@@ -46,12 +54,21 @@ fn fixture_files() -> Vec<std::path::PathBuf> {
 #[test]
 fn the_fixtures_conform() {
     let report = validator().validate(&graph_of(&fixture_files()));
-    assert!(report.conforms, "{}", lieux_communs::shacl::service::report_text(&report));
+    assert!(
+        report.conforms,
+        "{}",
+        lieux_communs::shacl::service::report_text(&report)
+    );
 }
 
 #[test]
 fn the_synthetic_dataset_conforms() {
-    let quads = generate(&Base::new(BASE), &Sizes::default(), 42, &GraphName::DefaultGraph);
+    let quads = generate(
+        &Base::new(BASE),
+        &Sizes::default(),
+        42,
+        &GraphName::DefaultGraph,
+    );
     let mut graph = Graph::new();
     for q in quads {
         graph.insert(&Triple::from(q));
@@ -69,8 +86,20 @@ fn the_synthetic_dataset_conforms() {
 
 /// (file, focus node, path, component, value)
 const INVALID: &[(&str, &str, &str, &str, Option<&str>)] = &[
-    ("missing-name.ttl", "places/lieu-sans-nom", "name", "MinCountConstraintComponent", None),
-    ("amount-as-string.ttl", "pledges/montant-en-texte", "amount", "DatatypeConstraintComponent", Some("\"400 €\"")),
+    (
+        "missing-name.ttl",
+        "places/lieu-sans-nom",
+        "name",
+        "MinCountConstraintComponent",
+        None,
+    ),
+    (
+        "amount-as-string.ttl",
+        "pledges/montant-en-texte",
+        "amount",
+        "DatatypeConstraintComponent",
+        Some("\"400 €\""),
+    ),
     (
         "pledge-to-missing-commons.ttl",
         "pledges/vers-commun-inexistant",
@@ -78,7 +107,13 @@ const INVALID: &[(&str, &str, &str, &str, Option<&str>)] = &[
         "ClassConstraintComponent",
         Some("<http://localhost:8080/commons/commun-inexistant>"),
     ),
-    ("bad-postal-code.ttl", "places/code-postal-faux#address", "postalCode", "PatternConstraintComponent", Some("\"7500\"")),
+    (
+        "bad-postal-code.ttl",
+        "places/code-postal-faux#address",
+        "postalCode",
+        "PatternConstraintComponent",
+        Some("\"7500\""),
+    ),
     (
         "unknown-status.ttl",
         "pledges/statut-inconnu",
@@ -103,13 +138,29 @@ fn each_invalid_record_gives_exactly_its_violation() {
             let report = validator.validate(data);
             assert_eq!(report.results.len(), 1, "{file}: {:?}", report.results);
             let r = &report.results[0];
-            assert_eq!(r.focus_node, Term::from(NamedNode::new(format!("{BASE}{focus}")).unwrap()), "{file}");
-            assert_eq!(r.path.as_ref().unwrap().to_string(), format!("<{TL}{path}>"), "{file}");
+            assert_eq!(
+                r.focus_node,
+                Term::from(NamedNode::new(format!("{BASE}{focus}")).unwrap()),
+                "{file}"
+            );
+            assert_eq!(
+                r.path.as_ref().unwrap().to_string(),
+                format!("<{TL}{path}>"),
+                "{file}"
+            );
             assert_eq!(r.component.as_str(), format!("{SH}{component}"), "{file}");
             assert_eq!(r.severity.as_str(), format!("{SH}Violation"), "{file}");
-            assert_eq!(r.value.as_ref().map(ToString::to_string).as_deref(), *value, "{file}");
+            assert_eq!(
+                r.value.as_ref().map(ToString::to_string).as_deref(),
+                *value,
+                "{file}"
+            );
             let languages: Vec<_> = r.messages.iter().filter_map(|m| m.language()).collect();
-            assert!(languages.contains(&"fr") && languages.contains(&"en"), "{file}: {:?}", r.messages);
+            assert!(
+                languages.contains(&"fr") && languages.contains(&"en"),
+                "{file}: {:?}",
+                r.messages
+            );
         }
     }
 }
@@ -121,7 +172,14 @@ fn a_write_is_validated_in_the_context_of_the_store() {
     let fixtures = NamedNode::new(format!("{BASE}graphs/fixtures")).unwrap();
     for file in fixture_files() {
         for q in read(&file) {
-            store.insert(&Quad::new(q.subject, q.predicate, q.object, fixtures.clone())).unwrap();
+            store
+                .insert(&Quad::new(
+                    q.subject,
+                    q.predicate,
+                    q.object,
+                    fixtures.clone(),
+                ))
+                .unwrap();
         }
     }
     let network_graph = NamedNode::new(format!("{BASE}graphs/rfflab")).unwrap();
@@ -131,18 +189,35 @@ fn a_write_is_validated_in_the_context_of_the_store() {
              <pledges/new> a tl:Pledge ; tl:funder <networks/rfflab> ; tl:pledgedTo <commons/{commons}> ;
                tl:amount \"100\"^^xsd:decimal ; tl:status tl:status-intention ."
         );
-        let quads = rdf::parse(turtle.as_bytes(), oxigraph::io::RdfFormat::Turtle, BASE, &GraphName::DefaultGraph, true, &Contexts::default()).unwrap();
+        let quads = rdf::parse(
+            turtle.as_bytes(),
+            oxigraph::io::RdfFormat::Turtle,
+            BASE,
+            &GraphName::DefaultGraph,
+            true,
+            &Contexts::default(),
+        )
+        .unwrap();
         quads.into_iter().map(Triple::from).collect()
     };
     // Dokos exists only in the store (fixtures graph): the pledge is valid.
-    let change = Change { add: pledge("dokos"), remove: Graph::new() };
+    let change = Change {
+        add: pledge("dokos"),
+        remove: Graph::new(),
+    };
     let report = validator.validate_change(&store, network_graph.as_ref(), &change);
     assert!(report.conforms, "{:?}", report.results);
     // A commun that exists nowhere: one violation, on the pledge only (not on the store's data).
-    let change = Change { add: pledge("nowhere"), remove: Graph::new() };
+    let change = Change {
+        add: pledge("nowhere"),
+        remove: Graph::new(),
+    };
     let report = validator.validate_change(&store, network_graph.as_ref(), &change);
     assert_eq!(report.results.len(), 1, "{:?}", report.results);
-    assert_eq!(report.results[0].focus_node.to_string(), format!("<{BASE}pledges/new>"));
+    assert_eq!(
+        report.results[0].focus_node.to_string(),
+        format!("<{BASE}pledges/new>")
+    );
     // Removing the name of a place in its own graph is seen by the validation.
     let place = NamedNode::new(format!("{BASE}places/la-fabrique-des-possibles")).unwrap();
     let name = NamedNode::new(format!("{TL}name")).unwrap();
@@ -150,32 +225,60 @@ fn a_write_is_validated_in_the_context_of_the_store() {
     for q in store.quads_for_pattern(Some(place.as_ref().into()), Some(name.as_ref()), None, None) {
         remove.insert(&Triple::from(q.unwrap()));
     }
-    let change = Change { add: Graph::new(), remove };
+    let change = Change {
+        add: Graph::new(),
+        remove,
+    };
     let report = validator.validate_change(&store, fixtures.as_ref(), &change);
     assert_eq!(report.results.len(), 1, "{:?}", report.results);
-    assert!(report.results[0].component.as_str().ends_with("MinCountConstraintComponent"));
+    assert!(report.results[0]
+        .component
+        .as_str()
+        .ends_with("MinCountConstraintComponent"));
 }
 
 const BIN: &str = env!("CARGO_BIN_EXE_lieux-communs");
 
 #[test]
 fn cli_validate_exit_codes_and_formats() {
-    let run = |args: &[&str]| Command::new(BIN).arg("validate").args(args).output().unwrap();
-    let fixtures: Vec<String> = fixture_files().iter().map(|p| p.display().to_string()).collect();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .arg("validate")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let fixtures: Vec<String> = fixture_files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let mut args: Vec<&str> = fixtures.iter().map(String::as_str).collect();
     let ok = run(&args);
-    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stdout));
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("conforms"));
 
-    let invalid = repo_path("fixtures/invalid/missing-name.ttl").display().to_string();
+    let invalid = repo_path("fixtures/invalid/missing-name.ttl")
+        .display()
+        .to_string();
     let bad = run(&[&invalid]);
     assert_eq!(bad.status.code(), Some(1));
     let text = String::from_utf8_lossy(&bad.stdout);
-    assert!(text.contains("lieu-sans-nom") && text.contains("MinCount"), "{text}");
+    assert!(
+        text.contains("lieu-sans-nom") && text.contains("MinCount"),
+        "{text}"
+    );
 
     let turtle = run(&["--format", "turtle", &invalid]);
     assert_eq!(turtle.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&turtle.stdout).contains("sh:ValidationReport") || String::from_utf8_lossy(&turtle.stdout).contains("ValidationReport"));
+    assert!(
+        String::from_utf8_lossy(&turtle.stdout).contains("sh:ValidationReport")
+            || String::from_utf8_lossy(&turtle.stdout).contains("ValidationReport")
+    );
     let jsonld = run(&["--format", "jsonld", &invalid]);
     let report: serde_json::Value = serde_json::from_slice(&jsonld.stdout).unwrap();
     assert_eq!(report["conforms"], false);
@@ -188,7 +291,10 @@ fn cli_validate_exit_codes_and_formats() {
     let error = run(&[broken.to_str().unwrap()]);
     assert_eq!(error.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&error.stderr);
-    assert!(stderr.contains("broken.ttl") && stderr.contains("line 2"), "{stderr}");
+    assert!(
+        stderr.contains("broken.ttl") && stderr.contains("line 2"),
+        "{stderr}"
+    );
     assert_eq!(run(&["/nonexistent/file.ttl"]).status.code(), Some(2));
     args.push(&invalid);
     assert_eq!(run(&args).status.code(), Some(1));
@@ -198,10 +304,14 @@ fn cli_validate_exit_codes_and_formats() {
 fn http_validate_answers_reports_and_stores_nothing() {
     let server = TestServer::start_with(|c| c.max_body_bytes = 50_000);
     let http = client();
-    let invalid = std::fs::read_to_string(repo_path("fixtures/invalid/unknown-status.ttl")).unwrap();
+    let invalid =
+        std::fs::read_to_string(repo_path("fixtures/invalid/unknown-status.ttl")).unwrap();
     let count = || -> String {
         http.get(server.url("/sparql"))
-            .query(&[("query", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")])
+            .query(&[(
+                "query",
+                "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+            )])
             .header("accept", "text/csv")
             .send()
             .unwrap()
@@ -216,12 +326,24 @@ fn http_validate_answers_reports_and_stores_nothing() {
         .send()
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/ld+json"));
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/ld+json"));
     let report: serde_json::Value = response.json().unwrap();
     assert_eq!(report["conforms"], false);
     let result = &report["result"][0];
-    assert!(result["focusNode"].as_str().unwrap().ends_with("pledges/statut-inconnu"), "{report}");
-    assert!(result["resultMessage"]["fr"].is_string() && result["resultMessage"]["en"].is_string(), "{report}");
+    assert!(
+        result["focusNode"]
+            .as_str()
+            .unwrap()
+            .ends_with("pledges/statut-inconnu"),
+        "{report}"
+    );
+    assert!(
+        result["resultMessage"]["fr"].is_string() && result["resultMessage"]["en"].is_string(),
+        "{report}"
+    );
 
     let text = http
         .post(server.url("/validate"))
@@ -232,7 +354,10 @@ fn http_validate_answers_reports_and_stores_nothing() {
         .unwrap()
         .text()
         .unwrap();
-    assert!(text.contains("statut-inconnu") && text.contains("does not conform"), "{text}");
+    assert!(
+        text.contains("statut-inconnu") && text.contains("does not conform"),
+        "{text}"
+    );
 
     let turtle = http
         .post(server.url("/validate"))
@@ -301,12 +426,28 @@ fn http_validate_answers_reports_and_stores_nothing() {
 fn shapes_are_served_as_turtle_and_jsonld() {
     let server = TestServer::start();
     let http = client();
-    let turtle = http.get(server.url("/shapes")).header("accept", "text/turtle").send().unwrap();
+    let turtle = http
+        .get(server.url("/shapes"))
+        .header("accept", "text/turtle")
+        .send()
+        .unwrap();
     assert_eq!(turtle.status(), StatusCode::OK);
     assert!(turtle.text().unwrap().contains("NodeShape"));
-    let jsonld = http.get(server.url("/shapes")).header("accept", "application/ld+json").send().unwrap();
+    let jsonld = http
+        .get(server.url("/shapes"))
+        .header("accept", "application/ld+json")
+        .send()
+        .unwrap();
     assert_eq!(jsonld.status(), StatusCode::OK);
     let body = jsonld.bytes().unwrap();
-    let quads = rdf::parse(&body, rdf::JSON_LD, BASE, &GraphName::DefaultGraph, true, &Contexts::default()).unwrap();
+    let quads = rdf::parse(
+        &body,
+        rdf::JSON_LD,
+        BASE,
+        &GraphName::DefaultGraph,
+        true,
+        &Contexts::default(),
+    )
+    .unwrap();
     assert_eq!(quads.len(), validator().shape_triples().len());
 }

@@ -6,10 +6,10 @@ use std::io::BufReader;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::Arc;
 
+use lieux_communs::shacl::{self, Path, Shapes, ValidationReport, ValidationResult};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::vocab::{rdf, xsd};
 use oxigraph::model::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef};
-use lieux_communs::shacl::{self, Path, Shapes, ValidationReport, ValidationResult};
 
 const SUITE: &str = "/work/shared/suites/shacl/tests/manifest.ttl";
 const MF: &str = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#";

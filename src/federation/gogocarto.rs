@@ -60,7 +60,12 @@ pub fn elements(store: &AppStore) -> anyhow::Result<Value> {
             }
         }
         let mut address = Map::new();
-        for (key, var) in [("streetAddress", "street"), ("postalCode", "postal"), ("addressLocality", "locality"), ("addressCountry", "country")] {
+        for (key, var) in [
+            ("streetAddress", "street"),
+            ("postalCode", "postal"),
+            ("addressLocality", "locality"),
+            ("addressCountry", "country"),
+        ] {
             if let Some(v) = text(var) {
                 address.insert(key.into(), json!(v));
             }
@@ -69,7 +74,13 @@ pub fn elements(store: &AppStore) -> anyhow::Result<Value> {
             element.insert("address".into(), Value::Object(address));
         }
         let split = |v: Option<String>| -> Vec<String> {
-            v.map(|s| s.split('\u{1f}').filter(|x| !x.is_empty()).map(String::from).collect()).unwrap_or_default()
+            v.map(|s| {
+                s.split('\u{1f}')
+                    .filter(|x| !x.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
+            .unwrap_or_default()
         };
         element.insert("categories".into(), json!(split(text("categories"))));
         element.insert("tags".into(), json!(split(text("tags"))));

@@ -5,7 +5,9 @@
 pub mod gogocarto;
 
 use oxigraph::model::NamedNode;
-use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput};
+use oxigraph::sparql::results::{
+    QueryResultsFormat, QueryResultsParser, ReaderQueryResultsParserOutput,
+};
 use oxigraph::sparql::{DefaultServiceHandler, QueryEvaluationError, QuerySolutionIter};
 use spargebra::algebra::GraphPattern;
 use std::sync::Arc;
@@ -42,7 +44,11 @@ impl DefaultServiceHandler for AllowListServiceHandler {
             return Err(service_error(format!(
                 "SERVICE <{}> is not on this server's allow-list (federation.service_allow_list){}",
                 service_name.as_str(),
-                if self.allowed.is_empty() { ", which is empty".to_owned() } else { format!(": {}", self.allowed.join(", ")) }
+                if self.allowed.is_empty() {
+                    ", which is empty".to_owned()
+                } else {
+                    format!(": {}", self.allowed.join(", "))
+                }
             )));
         }
         let remaining = self.deadline.saturating_duration_since(Instant::now());
@@ -63,7 +69,10 @@ impl DefaultServiceHandler for AllowListServiceHandler {
         let response = client
             .post(service_name.as_str())
             .header("content-type", "application/sparql-query")
-            .header("accept", "application/sparql-results+json, application/sparql-results+xml")
+            .header(
+                "accept",
+                "application/sparql-results+json, application/sparql-results+xml",
+            )
             .body(query)
             .send()
             .map_err(|e| service_error(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
@@ -81,16 +90,28 @@ impl DefaultServiceHandler for AllowListServiceHandler {
             .unwrap_or_default()
             .to_owned();
         let format = QueryResultsFormat::from_media_type(&content_type).ok_or_else(|| {
-            service_error(format!("SERVICE <{}> answered with {content_type:?}, not SPARQL results", service_name.as_str()))
+            service_error(format!(
+                "SERVICE <{}> answered with {content_type:?}, not SPARQL results",
+                service_name.as_str()
+            ))
         })?;
         let body = response
             .bytes()
             .map_err(|e| service_error(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
-        let ReaderQueryResultsParserOutput::Solutions(reader) = QueryResultsParser::from_format(format)
-            .for_reader(std::io::Cursor::new(body.to_vec()))
-            .map_err(|e| service_error(format!("SERVICE <{}>: invalid results: {e}", service_name.as_str())))?
+        let ReaderQueryResultsParserOutput::Solutions(reader) =
+            QueryResultsParser::from_format(format)
+                .for_reader(std::io::Cursor::new(body.to_vec()))
+                .map_err(|e| {
+                    service_error(format!(
+                        "SERVICE <{}>: invalid results: {e}",
+                        service_name.as_str()
+                    ))
+                })?
         else {
-            return Err(service_error(format!("SERVICE <{}> did not answer solutions", service_name.as_str())));
+            return Err(service_error(format!(
+                "SERVICE <{}> did not answer solutions",
+                service_name.as_str()
+            )));
         };
         let variables: Arc<[oxigraph::sparql::Variable]> = reader.variables().into();
         Ok(QuerySolutionIter::new(

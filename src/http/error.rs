@@ -13,7 +13,10 @@ pub enum Error {
     BadRequest(String),
     /// A syntax error in a request body or query, with its position.
     #[error("{what}: {error}")]
-    Syntax { what: &'static str, error: SyntaxError },
+    Syntax {
+        what: &'static str,
+        error: SyntaxError,
+    },
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -23,13 +26,18 @@ pub enum Error {
     #[error("none of the media types in Accept is available here; available: {}", .0.join(", "))]
     NotAcceptable(Vec<&'static str>),
     #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
     PreconditionFailed(String),
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
     #[error("unsupported media type {given:?}; accepted: {}", accepted.join(", "))]
-    UnsupportedMediaType { given: String, accepted: Vec<&'static str> },
+    UnsupportedMediaType {
+        given: String,
+        accepted: Vec<&'static str>,
+    },
     /// The data does not conform to the shapes; the body is the validation report (JSON-LD).
     #[error("the data does not conform to the shapes")]
     Invalid { report_jsonld: Vec<u8> },
@@ -52,6 +60,7 @@ impl Error {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -80,7 +89,10 @@ impl IntoResponse for Error {
         if let Self::Invalid { report_jsonld } = self {
             return (
                 status,
-                [(header::CONTENT_TYPE, HeaderValue::from_static("application/ld+json"))],
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/ld+json"),
+                )],
                 report_jsonld,
             )
                 .into_response();
@@ -102,7 +114,10 @@ impl IntoResponse for Error {
         }
         let mut response = (
             status,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/problem+json"),
+            )],
             body.to_string(),
         )
             .into_response();

@@ -29,9 +29,17 @@ pub fn read_triples(path: &Path, base: &Base) -> anyhow::Result<Vec<Triple>> {
     let mut triples = Vec::new();
     for file in crate::store::rdf_files(path)? {
         let format = rdf::format_from_path(&file).unwrap_or(RdfFormat::Turtle);
-        let data = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-        let quads = rdf::parse(&data, format, base.as_str(), &GraphName::DefaultGraph, true, &Contexts::default())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let data =
+            std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        let quads = rdf::parse(
+            &data,
+            format,
+            base.as_str(),
+            &GraphName::DefaultGraph,
+            true,
+            &Contexts::default(),
+        )
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         triples.extend(quads.into_iter().map(Triple::from));
     }
     Ok(triples)
@@ -39,7 +47,8 @@ pub fn read_triples(path: &Path, base: &Base) -> anyhow::Result<Vec<Triple>> {
 
 pub fn read_context(config: &Config) -> anyhow::Result<Vec<u8>> {
     let path = config.ontology_dir.join("context.jsonld");
-    std::fs::read(&path).with_context(|| format!("cannot read the JSON-LD context {}", path.display()))
+    std::fs::read(&path)
+        .with_context(|| format!("cannot read the JSON-LD context {}", path.display()))
 }
 
 impl SelfDescription {
@@ -78,14 +87,30 @@ fn service_description(base: &Base) -> Vec<Triple> {
     let mut triples = vec![
         Triple::new(subject.clone(), vocab::RDF_TYPE, vocab::SD_SERVICE),
         Triple::new(subject.clone(), vocab::SD_ENDPOINT, service),
-        Triple::new(subject.clone(), vocab::SD_SUPPORTED_LANGUAGE, vocab::SD_SPARQL11_QUERY),
-        Triple::new(subject.clone(), vocab::SD_SUPPORTED_LANGUAGE, vocab::SD_SPARQL11_UPDATE),
-        Triple::new(subject.clone(), vocab::SD_FEATURE, vocab::SD_UNION_DEFAULT_GRAPH),
+        Triple::new(
+            subject.clone(),
+            vocab::SD_SUPPORTED_LANGUAGE,
+            vocab::SD_SPARQL11_QUERY,
+        ),
+        Triple::new(
+            subject.clone(),
+            vocab::SD_SUPPORTED_LANGUAGE,
+            vocab::SD_SPARQL11_UPDATE,
+        ),
+        Triple::new(
+            subject.clone(),
+            vocab::SD_FEATURE,
+            vocab::SD_UNION_DEFAULT_GRAPH,
+        ),
         Triple::new(subject.clone(), vocab::SD_DEFAULT_DATASET, dataset.clone()),
         Triple::new(dataset, vocab::RDF_TYPE, vocab::SD_DATASET),
     ];
     for format in formats {
-        triples.push(Triple::new(subject.clone(), sd("resultFormat"), NamedNode::new_unchecked(format)));
+        triples.push(Triple::new(
+            subject.clone(),
+            sd("resultFormat"),
+            NamedNode::new_unchecked(format),
+        ));
     }
     triples
 }
@@ -129,7 +154,10 @@ async fn void(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
         let mut counts = Vec::new();
         for graph in store.store.named_graphs() {
             if let oxigraph::model::NamedOrBlankNode::NamedNode(g) = graph? {
-                let n = store.store.quads_for_pattern(None, None, None, Some(g.as_ref().into())).count();
+                let n = store
+                    .store
+                    .quads_for_pattern(None, None, None, Some(g.as_ref().into()))
+                    .count();
                 counts.push((g, n));
             }
         }
@@ -143,21 +171,72 @@ async fn void(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
     let dataset = NamedNode::new_unchecked(format!("{}.well-known/void#dataset", base.as_str()));
     let mut triples = vec![
         Triple::new(dataset.clone(), vocab::RDF_TYPE, void("Dataset")),
-        Triple::new(dataset.clone(), NamedNode::new_unchecked(format!("{}title", vocab::DCT)), oxigraph::model::Literal::new_language_tagged_literal_unchecked("Lieux Communs : tiers-lieux et communs", "fr")),
-        Triple::new(dataset.clone(), void("sparqlEndpoint"), NamedNode::new_unchecked(base.sparql_endpoint())),
-        Triple::new(dataset.clone(), void("dataDump"), NamedNode::new_unchecked(format!("{}dump", base.as_str()))),
-        Triple::new(dataset.clone(), void("uriSpace"), oxigraph::model::Literal::new_simple_literal(base.as_str())),
-        Triple::new(dataset.clone(), void("triples"), oxigraph::model::Literal::from(counts.iter().map(|(_, n)| *n as i64).sum::<i64>())),
+        Triple::new(
+            dataset.clone(),
+            NamedNode::new_unchecked(format!("{}title", vocab::DCT)),
+            oxigraph::model::Literal::new_language_tagged_literal_unchecked(
+                "Lieux Communs : tiers-lieux et communs",
+                "fr",
+            ),
+        ),
+        Triple::new(
+            dataset.clone(),
+            void("sparqlEndpoint"),
+            NamedNode::new_unchecked(base.sparql_endpoint()),
+        ),
+        Triple::new(
+            dataset.clone(),
+            void("dataDump"),
+            NamedNode::new_unchecked(format!("{}dump", base.as_str())),
+        ),
+        Triple::new(
+            dataset.clone(),
+            void("uriSpace"),
+            oxigraph::model::Literal::new_simple_literal(base.as_str()),
+        ),
+        Triple::new(
+            dataset.clone(),
+            void("triples"),
+            oxigraph::model::Literal::from(counts.iter().map(|(_, n)| *n as i64).sum::<i64>()),
+        ),
     ];
-    for ns in [vocab::TL, vocab::SCHEMA, vocab::SKOS, vocab::DCT, vocab::PROV, vocab::VF, vocab::PAIR] {
-        triples.push(Triple::new(dataset.clone(), void("vocabulary"), NamedNode::new_unchecked(ns)));
+    for ns in [
+        vocab::TL,
+        vocab::SCHEMA,
+        vocab::SKOS,
+        vocab::DCT,
+        vocab::PROV,
+        vocab::VF,
+        vocab::PAIR,
+    ] {
+        triples.push(Triple::new(
+            dataset.clone(),
+            void("vocabulary"),
+            NamedNode::new_unchecked(ns),
+        ));
     }
     for (graph, n) in counts {
-        let subset = NamedNode::new_unchecked(format!("{}.well-known/void#graph-{}", base.as_str(), graph.as_str().rsplit('/').next().unwrap_or("graph")));
+        let subset = NamedNode::new_unchecked(format!(
+            "{}.well-known/void#graph-{}",
+            base.as_str(),
+            graph.as_str().rsplit('/').next().unwrap_or("graph")
+        ));
         triples.push(Triple::new(dataset.clone(), void("subset"), subset.clone()));
-        triples.push(Triple::new(subset.clone(), vocab::RDF_TYPE, void("Dataset")));
-        triples.push(Triple::new(subset.clone(), NamedNode::new_unchecked(format!("{}name", vocab::SD)), graph));
-        triples.push(Triple::new(subset, void("triples"), oxigraph::model::Literal::from(n as i64)));
+        triples.push(Triple::new(
+            subset.clone(),
+            vocab::RDF_TYPE,
+            void("Dataset"),
+        ));
+        triples.push(Triple::new(
+            subset.clone(),
+            NamedNode::new_unchecked(format!("{}name", vocab::SD)),
+            graph,
+        ));
+        triples.push(Triple::new(
+            subset,
+            void("triples"),
+            oxigraph::model::Literal::from(n as i64),
+        ));
     }
     graph_response(&headers, &triples)
 }
@@ -168,10 +247,14 @@ async fn dump(State(state): State<AppState>) -> Response {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(16);
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {
-        let sink = ChannelWriter { tx: tx.clone(), buffer: Vec::with_capacity(64 * 1024) };
+        let sink = ChannelWriter {
+            tx: tx.clone(),
+            buffer: Vec::with_capacity(64 * 1024),
+        };
         let mut gzip = flate2::write::GzEncoder::new(sink, flate2::Compression::fast());
         let outcome = (|| -> anyhow::Result<()> {
-            let mut serializer = oxigraph::io::RdfSerializer::from_format(RdfFormat::NQuads).for_writer(&mut gzip);
+            let mut serializer =
+                oxigraph::io::RdfSerializer::from_format(RdfFormat::NQuads).for_writer(&mut gzip);
             for quad in store.store.iter() {
                 serializer.serialize_quad(&quad?)?;
             }
@@ -191,9 +274,18 @@ async fn dump(State(state): State<AppState>) -> Response {
     let stream = tokio_stream_from(rx);
     let mut response = Response::new(axum::body::Body::from_stream(stream));
     let headers = response.headers_mut();
-    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/n-quads"));
-    headers.insert(axum::http::header::CONTENT_ENCODING, axum::http::HeaderValue::from_static("gzip"));
-    headers.insert(axum::http::header::CONTENT_DISPOSITION, axum::http::HeaderValue::from_static("attachment; filename=\"lieux-communs.nq.gz\""));
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/n-quads"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_ENCODING,
+        axum::http::HeaderValue::from_static("gzip"),
+    );
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        axum::http::HeaderValue::from_static("attachment; filename=\"lieux-communs.nq.gz\""),
+    );
     response
 }
 
@@ -221,9 +313,9 @@ impl std::io::Write for ChannelWriter {
     fn flush(&mut self) -> std::io::Result<()> {
         if !self.buffer.is_empty() {
             let chunk = axum::body::Bytes::from(std::mem::take(&mut self.buffer));
-            self.tx
-                .blocking_send(Ok(chunk))
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))?;
+            self.tx.blocking_send(Ok(chunk)).map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away")
+            })?;
         }
         Ok(())
     }
@@ -232,9 +324,10 @@ impl std::io::Write for ChannelWriter {
 /// Our places as a GoGoCarto external source.
 async fn gogocarto_elements(State(state): State<AppState>) -> Result<Json<serde_json::Value>> {
     let store = state.store.clone();
-    let elements = tokio::task::spawn_blocking(move || crate::federation::gogocarto::elements(&store))
-        .await
-        .map_err(crate::Error::internal)?
-        .map_err(crate::Error::internal)?;
+    let elements =
+        tokio::task::spawn_blocking(move || crate::federation::gogocarto::elements(&store))
+            .await
+            .map_err(crate::Error::internal)?
+            .map_err(crate::Error::internal)?;
     Ok(Json(elements))
 }

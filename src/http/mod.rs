@@ -13,7 +13,6 @@ use crate::config::Config;
 use crate::rdf::{self, Contexts};
 use crate::render::Compactor;
 use crate::shacl::service::Validator;
-use oxigraph::model::{GraphName, Quad};
 use crate::sparql::QueryEngine;
 use crate::store::AppStore;
 use axum::body::{Body, Bytes};
@@ -25,6 +24,7 @@ use axum::Router;
 use error::{Error, Result};
 use oxigraph::io::RdfFormat;
 use oxigraph::model::Triple;
+use oxigraph::model::{GraphName, Quad};
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
@@ -46,13 +46,17 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, store: AppStore, contexts: Contexts) -> anyhow::Result<Self> {
         let validator = Validator::load(&config.shapes_dir)?;
-        let meta = meta::SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
+        let meta =
+            meta::SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
         let compactor = Compactor::from_context(&meta.context, &store.base.context())?;
         let timeout = Duration::from_secs(config.query_timeout_s);
         let allowed = Arc::new(config.federation.service_allow_list.clone());
         // Each evaluation gets a handler that knows the evaluation's own deadline.
         let engine = QueryEngine::new(timeout).with_service_handler(move || {
-            Box::new(crate::federation::AllowListServiceHandler::new(allowed.clone(), timeout))
+            Box::new(crate::federation::AllowListServiceHandler::new(
+                allowed.clone(),
+                timeout,
+            ))
         });
         Ok(Self {
             store,
@@ -79,20 +83,33 @@ impl AppState {
 
     /// Parses a request body as RDF, by its Content-Type: 415 for an unknown type, 400 with the
     /// position of a syntax error. Triples land in `graph`.
-    pub fn parse_rdf_body(&self, headers: &HeaderMap, body: &[u8], graph: &GraphName) -> Result<Vec<Quad>> {
+    pub fn parse_rdf_body(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        graph: &GraphName,
+    ) -> Result<Vec<Quad>> {
         let content_type = headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        let format = rdf::format_from_media_type(content_type).ok_or_else(|| Error::UnsupportedMediaType {
-            given: content_type.to_owned(),
-            accepted: RDF_INPUT_TYPES.to_vec(),
-        })?;
-        rdf::parse(body, format, self.store.base.as_str(), graph, false, &self.contexts).map_err(|error| {
-            Error::Syntax {
-                what: "the request body is not valid",
-                error,
+        let format = rdf::format_from_media_type(content_type).ok_or_else(|| {
+            Error::UnsupportedMediaType {
+                given: content_type.to_owned(),
+                accepted: RDF_INPUT_TYPES.to_vec(),
             }
+        })?;
+        rdf::parse(
+            body,
+            format,
+            self.store.base.as_str(),
+            graph,
+            false,
+            &self.contexts,
+        )
+        .map_err(|error| Error::Syntax {
+            what: "the request body is not valid",
+            error,
         })
     }
 
@@ -114,6 +131,22 @@ fn is_length_limit(e: &axum::Error) -> bool {
         source = err.source();
     }
     false
+}
+
+/// Query-string parameters; a value of the wrong type is a 400 problem, like every error.
+pub struct QueryParams<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for QueryParams<T>
+{
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(value)| QueryParams(value))
+            .map_err(|e| Error::BadRequest(format!("invalid query parameters: {}", e.body_text())))
+    }
 }
 
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -155,7 +188,10 @@ pub const GRAPH_MEDIA_TYPES: &[(&str, RdfFormat)] = &[
 ];
 
 /// Picks an RDF syntax from Accept among `offered` (a slice of GRAPH_MEDIA_TYPES order).
-pub fn negotiate_rdf(headers: &HeaderMap, offered: &[(&'static str, RdfFormat)]) -> Result<RdfFormat> {
+pub fn negotiate_rdf(
+    headers: &HeaderMap,
+    offered: &[(&'static str, RdfFormat)],
+) -> Result<RdfFormat> {
     let types: Vec<&'static str> = offered.iter().map(|(m, _)| *m).collect();
     rdf::negotiate(accept(headers), &types)
         .map(|i| offered[i].1)
@@ -169,12 +205,21 @@ pub fn graph_response(headers: &HeaderMap, triples: &[Triple]) -> Result<Respons
     Ok(with_type(format.media_type(), body))
 }
 
+/// An answer with a status and no body (204, 304…).
+pub fn empty(status: axum::http::StatusCode) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    response
+}
+
 pub fn with_type(media_type: &str, body: impl Into<Body>) -> Response {
     let mut response = Response::new(body.into());
     if let Ok(value) = HeaderValue::from_str(media_type) {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
     }
-    response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept"));
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
     response
 }
 
@@ -191,19 +236,35 @@ pub fn router(state: AppState) -> Router {
         .route("/query", get(sparql::get).post(sparql::post))
         .route("/validate", axum::routing::post(validate::post))
         .route("/import", axum::routing::post(resources::import))
-        .route("/store", get(store::get).put(store::put).post(store::post).delete(store::delete))
+        .route(
+            "/store",
+            get(store::get)
+                .put(store::put)
+                .post(store::post)
+                .delete(store::delete),
+        )
         .merge(meta::routes())
-        .route("/{collection}", get(resources::list).post(resources::create))
+        .route(
+            "/{collection}",
+            get(resources::list).post(resources::create),
+        )
         .route(
             "/{collection}/{slug}",
-            get(resources::get_one).put(resources::replace).delete(resources::delete),
+            get(resources::get_one)
+                .put(resources::replace)
+                .delete(resources::delete),
         )
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn method_not_allowed(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
+    Error::MethodNotAllowed(format!("{method} is not allowed on {}", uri.path()))
 }
 
 async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
@@ -223,7 +284,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -8,7 +8,14 @@ fn problem(description: &str) -> Value {
 
 fn rdf_body(description: &str) -> Value {
     let mut content = serde_json::Map::new();
-    for media in ["application/ld+json", "text/turtle", "application/n-triples", "application/n-quads", "application/trig", "application/rdf+xml"] {
+    for media in [
+        "application/ld+json",
+        "text/turtle",
+        "application/n-triples",
+        "application/n-quads",
+        "application/trig",
+        "application/rdf+xml",
+    ] {
         content.insert(media.into(), json!({}));
     }
     json!({ "description": description, "required": true, "content": content })
@@ -21,7 +28,10 @@ pub fn document(base: &str) -> Value {
     let query_param = |name: &str, description: &str| json!({ "name": name, "in": "query", "schema": { "type": "string" }, "description": description });
     let resource = json!({ "description": "the resource, by Accept: application/ld+json (default), text/turtle, application/n-triples, application/n-quads, application/rdf+xml, text/html" });
     let write_errors = |mut responses: serde_json::Map<String, Value>| {
-        responses.insert("400".into(), problem("malformed body, invalid JSON-LD, remote context, IRI outside the base"));
+        responses.insert(
+            "400".into(),
+            problem("malformed body, invalid JSON-LD, remote context, IRI outside the base"),
+        );
         responses.insert("401".into(), problem("no or unknown network token"));
         responses.insert("413".into(), problem("body over max_body_bytes"));
         responses.insert("415".into(), problem("not an RDF media type"));

@@ -2,16 +2,17 @@
 //! the negotiated format, and writes by networks into their own graph.
 
 use super::error::{Error, Result};
-use super::{accept, auth, with_type, AppState};
+use super::{accept, auth, with_type, AppState, QueryParams};
 use crate::rdf;
 use crate::render;
 use crate::resources::{self, Filters};
 use crate::shacl::service::{render_report, ReportFormat};
 use crate::shacl::Change;
+use crate::store::AppStore;
 use crate::vocab::{self, Collection};
 use crate::writes::{self, Write, WriteError};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::RdfFormat;
@@ -40,23 +41,39 @@ const REPRESENTATIONS: &[(&str, Repr)] = &[
 
 fn negotiate(headers: &HeaderMap) -> Result<(Repr, &'static str)> {
     let offered: Vec<&'static str> = REPRESENTATIONS.iter().map(|(m, _)| *m).collect();
-    let index = rdf::negotiate(accept(headers), &offered).ok_or_else(|| Error::NotAcceptable(offered))?;
+    let index =
+        rdf::negotiate(accept(headers), &offered).ok_or_else(|| Error::NotAcceptable(offered))?;
     let (media_type, repr) = REPRESENTATIONS[index];
     // application/json is served as JSON-LD.
-    Ok((repr, if repr == Repr::JsonLd { "application/ld+json" } else { media_type }))
+    Ok((
+        repr,
+        if repr == Repr::JsonLd {
+            "application/ld+json"
+        } else {
+            media_type
+        },
+    ))
 }
 
 fn collection(segment: &str) -> Result<&'static Collection> {
     vocab::collection(segment).ok_or_else(|| {
         Error::NotFound(format!(
             "no collection /{segment}; collections: {}",
-            vocab::COLLECTIONS.iter().map(|c| c.segment).collect::<Vec<_>>().join(", ")
+            vocab::COLLECTIONS
+                .iter()
+                .map(|c| c.segment)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
     })
 }
 
 fn check_slug(slug: &str) -> Result<()> {
-    if slug.is_empty() || !slug.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.') {
+    if slug.is_empty()
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+    {
         return Err(Error::NotFound(format!("no resource with slug {slug:?}")));
     }
     Ok(())
@@ -77,12 +94,21 @@ const MAX_LIMIT: usize = 200;
 const DEFAULT_LIMIT: usize = 50;
 
 /// `network=rfflab` or a full IRI.
-fn resource_param(state: &AppState, segment: &str, value: Option<String>) -> Result<Option<NamedNode>> {
+fn resource_param(
+    state: &AppState,
+    segment: &str,
+    value: Option<String>,
+) -> Result<Option<NamedNode>> {
     value
         .filter(|v| !v.trim().is_empty())
         .map(|v| {
-            let iri = if v.contains(':') { v.clone() } else { state.store.base.resource(segment, v.trim()) };
-            NamedNode::new(iri).map_err(|e| Error::BadRequest(format!("invalid {segment} {v:?}: {e}")))
+            let iri = if v.contains(':') {
+                v.clone()
+            } else {
+                state.store.base.resource(segment, v.trim())
+            };
+            NamedNode::new(iri)
+                .map_err(|e| Error::BadRequest(format!("invalid {segment} {v:?}: {e}")))
         })
         .transpose()
 }
@@ -90,14 +116,16 @@ fn resource_param(state: &AppState, segment: &str, value: Option<String>) -> Res
 pub async fn list(
     State(state): State<AppState>,
     Path(segment): Path<String>,
-    Query(params): Query<ListParams>,
+    QueryParams(params): QueryParams<ListParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let collection = collection(&segment)?;
     let (repr, media_type) = negotiate(&headers)?;
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
-        return Err(Error::BadRequest(format!("limit must be between 1 and {MAX_LIMIT}")));
+        return Err(Error::BadRequest(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
     }
     let page = params.page.unwrap_or(1);
     if page == 0 {
@@ -111,14 +139,19 @@ pub async fn list(
         commons: resource_param(&state, "commons", params.commons.clone())?,
     };
     let store = state.store.clone();
-    let members = tokio::task::spawn_blocking(move || resources::members(&store.store, collection, &filters))
-        .await
-        .map_err(Error::internal)?;
+    let members =
+        tokio::task::spawn_blocking(move || resources::members(&store.store, collection, &filters))
+            .await
+            .map_err(Error::internal)?;
     let total = members.len();
     let last = total.div_ceil(limit).max(1);
     let page_url = |p: usize| {
-        let mut url = url::Url::parse(&format!("{}{}", state.store.base.as_str(), collection.segment))
-            .expect("the base IRI is a URL");
+        let mut url = url::Url::parse(&format!(
+            "{}{}",
+            state.store.base.as_str(),
+            collection.segment
+        ))
+        .expect("the base IRI is a URL");
         {
             let mut query = url.query_pairs_mut();
             for (key, value) in [
@@ -190,7 +223,12 @@ pub async fn list(
 }
 
 fn class_term(collection: &Collection) -> &'static str {
-    collection.class.as_str().rsplit('#').next().unwrap_or_default()
+    collection
+        .class
+        .as_str()
+        .rsplit('#')
+        .next()
+        .unwrap_or_default()
 }
 
 /// A strong validator of a resource's state; each representation gets its own suffix, and
@@ -241,17 +279,24 @@ pub async fn get_one(
     let (repr, media_type) = negotiate(&headers)?;
     let iri = resource_iri(&state, collection, &slug);
     let triples = describe(&state, &iri).await?;
-    if !triples.iter().any(|t| t.subject == NamedOrBlankNode::from(iri.clone())) {
+    if !triples
+        .iter()
+        .any(|t| t.subject == NamedOrBlankNode::from(iri.clone()))
+    {
         return Err(Error::NotFound(format!("no resource <{iri}>")));
     }
     let tag = etag(&state_tag(&triples), media_type);
-    if let Some(given) = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+    if let Some(given) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
         if given.split(',').any(|t| t.trim() == tag || t.trim() == "*") {
-            return Ok(Response::builder()
-                .status(StatusCode::NOT_MODIFIED)
-                .header(header::ETAG, &tag)
-                .body(Body::empty())
-                .map_err(Error::internal)?);
+            let mut response = super::empty(StatusCode::NOT_MODIFIED);
+            response.headers_mut().insert(
+                header::ETAG,
+                HeaderValue::from_str(&tag).map_err(Error::internal)?,
+            );
+            return Ok(response);
         }
     }
     let body = match repr {
@@ -261,31 +306,49 @@ pub async fn get_one(
             if repr == Repr::JsonLd {
                 serde_json::to_vec_pretty(&document).map_err(Error::internal)?
             } else {
-                let title = document.get("name").and_then(Value::as_str).unwrap_or(iri.as_str()).to_owned();
+                let title = document
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or(iri.as_str())
+                    .to_owned();
                 render::html_page(&title, &document).into_bytes()
             }
         }
     };
     let mut response = with_type(media_type, body);
-    response
-        .headers_mut()
-        .insert(header::ETAG, HeaderValue::from_str(&tag).map_err(Error::internal)?);
+    response.headers_mut().insert(
+        header::ETAG,
+        HeaderValue::from_str(&tag).map_err(Error::internal)?,
+    );
     Ok(response)
 }
 
 /// The compact JSON-LD of a resource, with the co-funding view for commons and campaigns. The
 /// view is computed on each read and is not RDF data: its keys are not in the context, so a
 /// JSON-LD processor reads exactly the stored triples.
-async fn resource_document(state: &AppState, collection: &Collection, iri: &NamedNode, triples: &[Triple]) -> Result<Value> {
-    let mut document = state.compactor.render(triples, &iri.clone().into(), &|_: &Term| true);
+async fn resource_document(
+    state: &AppState,
+    collection: &Collection,
+    iri: &NamedNode,
+    triples: &[Triple],
+) -> Result<Value> {
+    let mut document = state
+        .compactor
+        .render(triples, &iri.clone().into(), &|_: &Term| true);
     let store = state.store.clone();
     let node = iri.clone();
     let class = collection.class;
     let view = tokio::task::spawn_blocking(move || {
         if class == vocab::COMMONS {
-            Some(("fundingSummary", serde_json::to_value(resources::funding_summary(&store.store, node.as_ref()))))
+            Some((
+                "fundingSummary",
+                serde_json::to_value(resources::funding_summary(&store.store, node.as_ref())),
+            ))
         } else if class == vocab::CAMPAIGN {
-            Some(("fundingByCommons", serde_json::to_value(resources::campaign_totals(&store.store, node.as_ref()))))
+            Some((
+                "fundingByCommons",
+                serde_json::to_value(resources::campaign_totals(&store.store, node.as_ref())),
+            ))
         } else {
             None
         }
@@ -308,45 +371,54 @@ pub(super) fn write_error(state: &AppState, error: WriteError) -> Error {
         WriteError::BadRequest(m) => Error::BadRequest(m),
         WriteError::Forbidden(m) => Error::Forbidden(m),
         WriteError::NotFound(m) => Error::NotFound(m),
+        WriteError::Conflict(m) => Error::Conflict(m),
         WriteError::Storage(e) => Error::internal(e),
     }
 }
 
+/// Runs a write on a blocking thread: `prepare` builds it under the write lock.
 async fn commit(
     state: &AppState,
-    write: Write,
-    if_match: Option<String>,
-    resource: Option<NamedNode>,
-) -> Result<()> {
+    prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError> + Send + 'static,
+) -> Result<Write> {
     let store = state.store.clone();
     let validator = state.validator.clone();
+    tokio::task::spawn_blocking(move || store.commit_write(&validator, prepare))
+        .await
+        .map_err(Error::internal)?
+        .map_err(|e| write_error(state, e))
+}
+
+/// If-Match: the client's ETag must name the resource's current state.
+fn check_if_match(
+    store: &AppStore,
+    resource: &NamedNode,
+    if_match: Option<&str>,
+) -> Result<(), WriteError> {
+    let Some(expected) = if_match else {
+        return Ok(());
+    };
     let meta = store.graph(vocab::GRAPH_META);
-    let s2 = state.clone();
-    tokio::task::spawn_blocking(move || {
-        store.commit_write(&validator, &write, |store| {
-            let (Some(expected), Some(resource)) = (if_match, resource) else { return Ok(()) };
-            let current = resources::describe(&store.store, resource.as_ref(), meta.as_ref())?;
-            let tag = state_tag(&current);
-            let matches = expected.split(',').map(str::trim).any(|given| {
-                given == "*" && !current.is_empty()
-                    || given.trim_matches('"').split('-').next() == Some(tag.as_str())
-            });
-            if matches {
-                Ok(())
-            } else {
-                Err(WriteError::Precondition(format!(
-                    "If-Match {expected} does not match the current state of <{resource}>: read it again"
-                )))
-            }
-        })
-    })
-    .await
-    .map_err(Error::internal)?
-    .map_err(|e| write_error(&s2, e))
+    let current = resources::describe(&store.store, resource.as_ref(), meta.as_ref())?;
+    let tag = state_tag(&current);
+    let matches = expected.split(',').map(str::trim).any(|given| {
+        (given == "*" && !current.is_empty())
+            || given.trim_matches('"').split('-').next() == Some(tag.as_str())
+    });
+    if matches {
+        Ok(())
+    } else {
+        Err(WriteError::Precondition(format!(
+            "If-Match {expected} does not match the current state of <{resource}>: read it again"
+        )))
+    }
 }
 
 fn if_match(headers: &HeaderMap) -> Option<String> {
-    headers.get(header::IF_MATCH).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    headers
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 pub async fn create(
@@ -360,39 +432,52 @@ pub async fn create(
     let body = state.read_body(body).await?;
     let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
     let graph = state.store.graph(&network);
-    let store = state.store.clone();
-    let (iri, add) = tokio::task::spawn_blocking(move || writes::resource_triples(&store, collection, quads, None))
-        .await
-        .map_err(Error::internal)?
-        .map_err(|e| write_error(&state, e))?;
-    if state.store.exists(iri.as_ref()).map_err(|e| write_error(&state, e))? {
-        return Err(Error::Conflict(format!(
-            "<{iri}> already exists: use PUT {} to replace your statements about it",
-            iri.as_str().strip_prefix(state.store.base.as_str().trim_end_matches('/')).unwrap_or(iri.as_str())
-        )));
-    }
-    let write = Write {
-        network,
-        graph,
-        change: Change { add, remove: Graph::new() },
-        resources: vec![iri.clone()],
-    };
-    commit(&state, write, None, None).await?;
+    let base = state.store.base.as_str().trim_end_matches('/').to_owned();
+    let write = commit(&state, move |store| {
+        let (iri, add) = writes::resource_triples(store, collection, quads, None)?;
+        if store.exists(iri.as_ref())? {
+            return Err(WriteError::Conflict(format!(
+                "<{iri}> already exists: use PUT {} to replace your statements about it",
+                iri.as_str().strip_prefix(&base).unwrap_or(iri.as_str())
+            )));
+        }
+        Ok(Write {
+            network,
+            graph,
+            change: Change {
+                add,
+                remove: Graph::new(),
+            },
+            resources: vec![iri],
+        })
+    })
+    .await?;
+    let iri = write.resources[0].clone();
     let mut response = created_or_ok(&state, collection, &iri, StatusCode::CREATED).await?;
-    response
-        .headers_mut()
-        .insert(header::LOCATION, HeaderValue::from_str(iri.as_str()).map_err(Error::internal)?);
+    response.headers_mut().insert(
+        header::LOCATION,
+        HeaderValue::from_str(iri.as_str()).map_err(Error::internal)?,
+    );
     Ok(response)
 }
 
-async fn created_or_ok(state: &AppState, collection: &Collection, iri: &NamedNode, status: StatusCode) -> Result<Response> {
+async fn created_or_ok(
+    state: &AppState,
+    collection: &Collection,
+    iri: &NamedNode,
+    status: StatusCode,
+) -> Result<Response> {
     let triples = describe(state, iri).await?;
     let document = resource_document(state, collection, iri, &triples).await?;
-    let mut response = with_type("application/ld+json", serde_json::to_vec_pretty(&document).map_err(Error::internal)?);
+    let mut response = with_type(
+        "application/ld+json",
+        serde_json::to_vec_pretty(&document).map_err(Error::internal)?,
+    );
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::ETAG,
-        HeaderValue::from_str(&etag(&state_tag(&triples), "application/ld+json")).map_err(Error::internal)?,
+        HeaderValue::from_str(&etag(&state_tag(&triples), "application/ld+json"))
+            .map_err(Error::internal)?,
     );
     Ok(response)
 }
@@ -410,19 +495,31 @@ pub async fn replace(
     let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
     let iri = resource_iri(&state, collection, &slug);
     let graph = state.store.graph(&network);
-    let store = state.store.clone();
-    let (target, graph2) = (iri.clone(), graph.clone());
-    let (existed, change) = tokio::task::spawn_blocking(move || -> Result<_, WriteError> {
-        let (_, add) = writes::resource_triples(&store, collection, quads, Some(&target))?;
-        let remove = store.statements_about(&graph2, target.as_ref())?;
-        Ok((store.exists(target.as_ref())?, Change { add, remove }))
+    let (target, expected) = (iri.clone(), if_match(&headers));
+    let existed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let existed_in = existed.clone();
+    commit(&state, move |store| {
+        check_if_match(store, &target, expected.as_deref())?;
+        let (_, add) = writes::resource_triples(store, collection, quads, Some(&target))?;
+        let remove = store.statements_about(&graph, target.as_ref())?;
+        existed_in.store(
+            store.exists(target.as_ref())?,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Ok(Write {
+            network,
+            graph,
+            change: Change { add, remove },
+            resources: vec![target],
+        })
     })
-    .await
-    .map_err(Error::internal)?
-    .map_err(|e| write_error(&state, e))?;
-    let write = Write { network, graph, change, resources: vec![iri.clone()] };
-    commit(&state, write, if_match(&headers), Some(iri.clone())).await?;
-    created_or_ok(&state, collection, &iri, if existed { StatusCode::OK } else { StatusCode::CREATED }).await
+    .await?;
+    let status = if existed.load(std::sync::atomic::Ordering::Relaxed) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    created_or_ok(&state, collection, &iri, status).await
 }
 
 pub async fn delete(
@@ -435,25 +532,36 @@ pub async fn delete(
     let network = auth::network(&state, &headers)?;
     let iri = resource_iri(&state, collection, &slug);
     let graph = state.store.graph(&network);
-    let remove = state.store.statements_about(&graph, iri.as_ref()).map_err(|e| write_error(&state, e))?;
-    if remove.is_empty() {
-        return Err(Error::NotFound(format!(
-            "the graph of network {network} says nothing about <{iri}>: a network deletes only its own statements"
-        )));
-    }
-    let write = Write { network, graph, change: Change { add: Graph::new(), remove }, resources: vec![iri.clone()] };
-    commit(&state, write, if_match(&headers), Some(iri)).await?;
-    Ok(Response::builder().status(StatusCode::NO_CONTENT).body(Body::empty()).map_err(Error::internal)?)
+    let expected = if_match(&headers);
+    commit(&state, move |store| {
+        check_if_match(store, &iri, expected.as_deref())?;
+        let remove = store.statements_about(&graph, iri.as_ref())?;
+        if remove.is_empty() {
+            return Err(WriteError::NotFound(format!(
+                "the graph of network {network} says nothing about <{iri}>: a network deletes only its own statements"
+            )));
+        }
+        Ok(Write { network, graph, change: Change { add: Graph::new(), remove }, resources: vec![iri] })
+    })
+    .await?;
+    Ok(super::empty(StatusCode::NO_CONTENT))
 }
 
 /// `POST /import`: a whole `@graph` (or Turtle, N-Triples, N-Quads…) into the network's graph,
 /// atomically: for every resource it describes, the network's previous statements are replaced.
-pub async fn import(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Result<Response> {
+pub async fn import(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
     let network = auth::network(&state, &headers)?;
     let body = state.read_body(body).await?;
     let graph = state.store.graph(&network);
     let quads = state.parse_rdf_body(&headers, &body, &GraphName::NamedNode(graph.clone()))?;
-    if let Some(other) = quads.iter().find(|q| q.graph_name != GraphName::NamedNode(graph.clone())) {
+    if let Some(other) = quads
+        .iter()
+        .find(|q| q.graph_name != GraphName::NamedNode(graph.clone()))
+    {
         return Err(Error::Forbidden(format!(
             "the payload writes to graph {} but network {network} writes only to <{graph}>",
             other.graph_name
@@ -462,10 +570,8 @@ pub async fn import(State(state): State<AppState>, headers: HeaderMap, body: Bod
     if quads.is_empty() {
         return Err(Error::BadRequest("the body holds no RDF statement".into()));
     }
-    let store = state.store.clone();
-    let graph2 = graph.clone();
-    let (change, resources) = tokio::task::spawn_blocking(move || -> Result<_, WriteError> {
-        let add: Graph = skolemize(&store, quads.into_iter().map(Triple::from));
+    let write = commit(&state, move |store| {
+        let add: Graph = skolemize(store, quads.into_iter().map(Triple::from));
         let mut resources = Vec::new();
         let mut remove = Graph::new();
         let mut seen = std::collections::HashSet::new();
@@ -475,22 +581,24 @@ pub async fn import(State(state): State<AppState>, headers: HeaderMap, body: Bod
                 if n.as_str().contains('#') || !seen.insert(n.clone()) {
                     continue;
                 }
-                for old in store.statements_about(&graph2, n.as_ref())?.iter() {
+                for old in store.statements_about(&graph, n.as_ref())?.iter() {
                     remove.insert(old);
                 }
                 resources.push(n);
             }
         }
-        Ok((Change { add, remove }, resources))
+        Ok(Write {
+            network,
+            graph,
+            change: Change { add, remove },
+            resources,
+        })
     })
-    .await
-    .map_err(Error::internal)?
-    .map_err(|e| write_error(&state, e))?;
-    let count = change.add.len();
-    let write = Write { network, graph, change, resources };
-    let resource_count = write.resources.len();
-    commit(&state, write, None, None).await?;
-    Ok(axum::Json(json!({ "imported": count, "resources": resource_count })).into_response())
+    .await?;
+    Ok(axum::Json(
+        json!({ "imported": write.change.add.len(), "resources": write.resources.len() }),
+    )
+    .into_response())
 }
 
 /// Blank nodes become IRIs under `{base}.well-known/genid/` (RDF 1.1 §3.5), so that a later

@@ -51,10 +51,16 @@ impl Params {
     }
 }
 
-pub async fn get(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response> {
+pub async fn get(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response> {
     let mut params = Params::parse(raw.unwrap_or_default().as_bytes());
     if !params.update.is_empty() {
-        return Err(Error::BadRequest("SPARQL Update must be sent with POST".into()));
+        return Err(Error::BadRequest(
+            "SPARQL Update must be sent with POST".into(),
+        ));
     }
     match Params::single(std::mem::take(&mut params.query), "query")? {
         Some(query) => run_query(&state, &headers, query, params).await,
@@ -72,7 +78,12 @@ pub async fn post(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let url_params = Params::parse(raw.unwrap_or_default().as_bytes());
     let body = state.read_body(body).await?;
     let utf8 = |bytes: &[u8]| {
@@ -106,7 +117,9 @@ pub async fn post(
             }
             run_query(&state, &headers, utf8(&body)?, url_params).await
         }
-        "application/sparql-update" => run_update(&state, &headers, &utf8(&body)?, &url_params).await,
+        "application/sparql-update" => {
+            run_update(&state, &headers, &utf8(&body)?, &url_params).await
+        }
         _ => Err(Error::UnsupportedMediaType {
             given: content_type.to_owned(),
             accepted: vec![
@@ -118,19 +131,31 @@ pub async fn post(
     }
 }
 
-async fn run_query(state: &AppState, headers: &HeaderMap, query: String, params: Params) -> Result<Response> {
+async fn run_query(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: String,
+    params: Params,
+) -> Result<Response> {
     let parsed = parse_query(
         &query,
         state.store.base.as_str(),
         &params.default_graph_uri,
         &params.named_graph_uri,
     )?;
-    let format = parsed.form.result_format(accept(headers), params.format.as_deref())?;
+    let format = parsed
+        .form
+        .result_format(accept(headers), params.format.as_deref())?;
     let body = state.engine.execute(&state.store, parsed, format).await?;
     Ok(with_type(format.media_type(), body))
 }
 
-async fn run_update(state: &AppState, headers: &HeaderMap, update: &str, params: &Params) -> Result<Response> {
+async fn run_update(
+    state: &AppState,
+    headers: &HeaderMap,
+    update: &str,
+    params: &Params,
+) -> Result<Response> {
     if state.config.admin_token.is_none() {
         return Err(Error::Unauthorized(
             "SPARQL Update is disabled: no admin token is configured".into(),
@@ -141,9 +166,12 @@ async fn run_update(state: &AppState, headers: &HeaderMap, update: &str, params:
             "SPARQL Update needs the admin token (Authorization: Bearer …)".into(),
         ));
     }
-    sparql::update(&state.store, update, &params.using_graph_uri, &params.using_named_graph_uri).await?;
-    Ok(Response::builder()
-        .status(axum::http::StatusCode::NO_CONTENT)
-        .body(Body::empty())
-        .map_err(Error::internal)?)
+    sparql::update(
+        &state.store,
+        update,
+        &params.using_graph_uri,
+        &params.using_named_graph_uri,
+    )
+    .await?;
+    Ok(super::empty(axum::http::StatusCode::NO_CONTENT))
 }

@@ -4,7 +4,8 @@
 use super::error::{Error, Result};
 use super::{auth, graph_response, AppState};
 use crate::shacl::Change;
-use crate::writes::Write;
+use crate::store::AppStore;
+use crate::writes::{Write, WriteError};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -29,26 +30,44 @@ fn target(state: &AppState, raw: Option<String>) -> Result<Target> {
         }
     }
     match (graph, default) {
-        (Some(_), true) => Err(Error::BadRequest("give either ?graph=IRI or ?default, not both".into())),
+        (Some(_), true) => Err(Error::BadRequest(
+            "give either ?graph=IRI or ?default, not both".into(),
+        )),
         (Some(g), false) => {
             // A relative graph name is taken under {base}graphs/.
-            let iri = if g.contains(':') { g } else { state.store.base.graph(&g) };
+            let iri = if g.contains(':') {
+                g
+            } else {
+                state.store.base.graph(&g)
+            };
             NamedNode::new(&iri)
                 .map(Target::Named)
                 .map_err(|e| Error::BadRequest(format!("invalid graph IRI {iri:?}: {e}")))
         }
         (None, true) => Ok(Target::Default),
-        (None, false) => Err(Error::BadRequest("name the graph: ?graph=IRI or ?default".into())),
+        (None, false) => Err(Error::BadRequest(
+            "name the graph: ?graph=IRI or ?default".into(),
+        )),
     }
 }
 
-pub async fn get(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response> {
+pub async fn get(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response> {
     let target = target(&state, raw)?;
     let store = state.store.clone();
     let triples = tokio::task::spawn_blocking(move || -> Result<Option<Vec<Triple>>> {
         let graph = match &target {
             Target::Named(g) => {
-                if !store.store.contains_named_graph(g)? {
+                // A graph whose statements were all deleted no longer exists for the protocol.
+                if store
+                    .store
+                    .quads_for_pattern(None, None, None, Some(g.as_ref().into()))
+                    .next()
+                    .is_none()
+                {
                     return Ok(None);
                 }
                 Some(g.clone())
@@ -57,7 +76,12 @@ pub async fn get(State(state): State<AppState>, RawQuery(raw): RawQuery, headers
         };
         let mut triples = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for quad in store.store.quads_for_pattern(None, None, None, graph.as_ref().map(|g| g.as_ref().into())) {
+        for quad in store.store.quads_for_pattern(
+            None,
+            None,
+            None,
+            graph.as_ref().map(|g| g.as_ref().into()),
+        ) {
             let quad = quad?;
             if quad.graph_name.as_ref() == GraphNameRef::DefaultGraph && graph.is_none() {
                 continue;
@@ -78,7 +102,11 @@ pub async fn get(State(state): State<AppState>, RawQuery(raw): RawQuery, headers
 }
 
 /// The caller's own graph, or 403.
-fn own_graph(state: &AppState, headers: &HeaderMap, raw: Option<String>) -> Result<(String, NamedNode)> {
+fn own_graph(
+    state: &AppState,
+    headers: &HeaderMap,
+    raw: Option<String>,
+) -> Result<(String, NamedNode)> {
     let network = auth::network(state, headers)?;
     let own = state.store.graph(&network);
     match target(state, raw)? {
@@ -92,26 +120,53 @@ fn own_graph(state: &AppState, headers: &HeaderMap, raw: Option<String>) -> Resu
     }
 }
 
-async fn write(state: &AppState, network: String, graph: NamedNode, change: Change, status: StatusCode) -> Result<Response> {
-    let resources: Vec<NamedNode> = change
-        .add
-        .iter()
-        .chain(change.remove.iter())
-        .filter_map(|t| match t.subject {
-            oxigraph::model::NamedOrBlankNodeRef::NamedNode(n) if !n.as_str().contains('#') => Some(n.into_owned()),
-            _ => None,
-        })
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    let w = Write { network, graph, change, resources };
+/// Commits a change to the caller's graph; `change` computes it under the write lock from the
+/// graph's current content.
+async fn write(
+    state: &AppState,
+    network: String,
+    graph: NamedNode,
+    change: impl FnOnce(Graph) -> Result<Change, WriteError> + Send + 'static,
+) -> Result<Write> {
     let store = state.store.clone();
     let validator = state.validator.clone();
-    tokio::task::spawn_blocking(move || store.commit_write(&validator, &w, |_| Ok(())))
-        .await
-        .map_err(Error::internal)?
-        .map_err(|e| super::resources::write_error(state, e))?;
-    Ok(Response::builder().status(status).body(Body::empty()).map_err(Error::internal)?)
+    tokio::task::spawn_blocking(move || {
+        store.commit_write(&validator, |store| {
+            let current = current(store, &graph)?;
+            let change = change(current)?;
+            let resources: Vec<NamedNode> = change
+                .add
+                .iter()
+                .chain(change.remove.iter())
+                .filter_map(|t| match t.subject {
+                    oxigraph::model::NamedOrBlankNodeRef::NamedNode(n)
+                        if !n.as_str().contains('#') =>
+                    {
+                        Some(n.into_owned())
+                    }
+                    _ => None,
+                })
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            Ok(Write {
+                network,
+                graph,
+                change,
+                resources,
+            })
+        })
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|e| super::resources::write_error(state, e))
+}
+
+fn status(code: StatusCode) -> Result<Response> {
+    Response::builder()
+        .status(code)
+        .body(Body::empty())
+        .map_err(Error::internal)
 }
 
 async fn body_graph(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Graph> {
@@ -123,33 +178,74 @@ async fn body_graph(state: &AppState, headers: &HeaderMap, body: Body) -> Result
         .collect())
 }
 
-fn current(state: &AppState, graph: &NamedNode) -> Result<Graph> {
+fn current(store: &AppStore, graph: &NamedNode) -> Result<Graph, WriteError> {
     let mut out = Graph::new();
-    for quad in state.store.store.quads_for_pattern(None, None, None, Some(graph.as_ref().into())) {
+    for quad in store
+        .store
+        .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+    {
         out.insert(&Triple::from(quad?));
     }
     Ok(out)
 }
 
-pub async fn put(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap, body: Body) -> Result<Response> {
+pub async fn put(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
     let (network, graph) = own_graph(&state, &headers, raw)?;
     let add = body_graph(&state, &headers, body).await?;
-    let remove = current(&state, &graph)?;
-    let status = if remove.is_empty() { StatusCode::CREATED } else { StatusCode::NO_CONTENT };
-    write(&state, network, graph, Change { add, remove }, status).await
+    let created = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let created_in = created.clone();
+    write(&state, network, graph, move |remove| {
+        created_in.store(remove.is_empty(), std::sync::atomic::Ordering::Relaxed);
+        Ok(Change { add, remove })
+    })
+    .await?;
+    let created = created.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(super::empty(if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::NO_CONTENT
+    }))
 }
 
-pub async fn post(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap, body: Body) -> Result<Response> {
+pub async fn post(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response> {
     let (network, graph) = own_graph(&state, &headers, raw)?;
     let add = body_graph(&state, &headers, body).await?;
-    write(&state, network, graph, Change { add, remove: Graph::new() }, StatusCode::NO_CONTENT).await
+    write(&state, network, graph, move |_| {
+        Ok(Change {
+            add,
+            remove: Graph::new(),
+        })
+    })
+    .await?;
+    Ok(super::empty(StatusCode::NO_CONTENT))
 }
 
-pub async fn delete(State(state): State<AppState>, RawQuery(raw): RawQuery, headers: HeaderMap) -> Result<Response> {
+pub async fn delete(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response> {
     let (network, graph) = own_graph(&state, &headers, raw)?;
-    let remove = current(&state, &graph)?;
-    if remove.is_empty() {
-        return Err(Error::NotFound(format!("the graph <{graph}> is empty")));
-    }
-    write(&state, network, graph, Change { add: Graph::new(), remove }, StatusCode::NO_CONTENT).await
+    let name = graph.clone();
+    write(&state, network, graph, move |remove| {
+        if remove.is_empty() {
+            return Err(WriteError::NotFound(format!("the graph <{name}> is empty")));
+        }
+        Ok(Change {
+            add: Graph::new(),
+            remove,
+        })
+    })
+    .await?;
+    Ok(super::empty(StatusCode::NO_CONTENT))
 }

@@ -1,12 +1,12 @@
 //! `POST /validate`: validate any RDF payload against the shapes and store nothing.
 
 use super::error::{Error, Result};
-use super::{accept, with_type, AppState};
+use super::{accept, with_type, AppState, QueryParams};
 use crate::rdf;
 use crate::shacl::service::{render_report, ReportFormat};
 use crate::shacl::Change;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use oxigraph::model::{Graph, GraphName, NamedNode, Triple};
@@ -29,7 +29,7 @@ pub struct Params {
 
 pub async fn post(
     State(state): State<AppState>,
-    Query(params): Query<Params>,
+    QueryParams(params): QueryParams<Params>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
@@ -57,7 +57,10 @@ pub async fn post(
     let report = tokio::task::spawn_blocking(move || {
         if in_store {
             let scratch = NamedNode::new_unchecked(store.base.graph("validate"));
-            let change = Change { add: data, remove: Graph::new() };
+            let change = Change {
+                add: data,
+                remove: Graph::new(),
+            };
             validator.validate_change(&store.store, scratch.as_ref(), &change)
         } else {
             validator.validate(&data)
@@ -65,5 +68,8 @@ pub async fn post(
     })
     .await
     .map_err(Error::internal)?;
-    Ok(with_type(format.media_type(), render_report(&report, format, &state.compactor)))
+    Ok(with_type(
+        format.media_type(),
+        render_report(&report, format, &state.compactor),
+    ))
 }

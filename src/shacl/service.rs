@@ -22,19 +22,28 @@ impl Validator {
         let mut graph = Graph::new();
         for file in crate::store::rdf_files(path)? {
             let format = rdf::format_from_path(&file).unwrap_or(RdfFormat::Turtle);
-            let data = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let data =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let base = std::fs::canonicalize(&file)
                 .ok()
                 .and_then(|p| url::Url::from_file_path(p).ok())
                 .map_or_else(|| "file:///".to_owned(), String::from);
-            let quads = rdf::parse(&data, format, &base, &GraphName::DefaultGraph, true, &Contexts::default())
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let quads = rdf::parse(
+                &data,
+                format,
+                &base,
+                &GraphName::DefaultGraph,
+                true,
+                &Contexts::default(),
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             for q in quads {
                 graph.insert(&Triple::from(q));
             }
         }
         anyhow::ensure!(!graph.is_empty(), "no shapes found in {}", path.display());
-        let shapes = Shapes::from_graph(&graph).with_context(|| format!("invalid shapes in {}", path.display()))?;
+        let shapes = Shapes::from_graph(&graph)
+            .with_context(|| format!("invalid shapes in {}", path.display()))?;
         Ok(Self {
             shapes,
             shape_triples: graph.iter().map(|t| t.into_owned()).collect(),
@@ -55,7 +64,12 @@ impl Validator {
 
     /// Validates a write to `graph` as the store would be after it: the store's union graph
     /// plus the change, reporting only on the nodes the change touches or references.
-    pub fn validate_change(&self, store: &Store, graph: NamedNodeRef<'_>, change: &Change) -> ValidationReport {
+    pub fn validate_change(
+        &self,
+        store: &Store,
+        graph: NamedNodeRef<'_>,
+        change: &Change,
+    ) -> ValidationReport {
         let view = StoreView::new(store, graph, change);
         let focus = change.focus_nodes(&view);
         validate_nodes(&self.shapes, &view, &focus)
@@ -82,13 +96,21 @@ impl ReportFormat {
     }
 }
 
-pub fn render_report(report: &ValidationReport, format: ReportFormat, compactor: &Compactor) -> Vec<u8> {
+pub fn render_report(
+    report: &ValidationReport,
+    format: ReportFormat,
+    compactor: &Compactor,
+) -> Vec<u8> {
     match format {
         ReportFormat::Text => report_text(report).into_bytes(),
         ReportFormat::Turtle | ReportFormat::NTriples => {
             let graph = report.to_graph();
             let triples: Vec<Triple> = graph.iter().map(|t| t.into_owned()).collect();
-            let syntax = if format == ReportFormat::Turtle { RdfFormat::Turtle } else { RdfFormat::NTriples };
+            let syntax = if format == ReportFormat::Turtle {
+                RdfFormat::Turtle
+            } else {
+                RdfFormat::NTriples
+            };
             rdf::serialize_triples(&triples, syntax).unwrap_or_default()
         }
         ReportFormat::JsonLd => {
@@ -116,7 +138,10 @@ pub fn report_text(report: &ValidationReport) -> String {
             .as_str()
             .trim_start_matches("http://www.w3.org/ns/shacl#")
             .trim_end_matches("ConstraintComponent");
-        let severity = r.severity.as_str().trim_start_matches("http://www.w3.org/ns/shacl#");
+        let severity = r
+            .severity
+            .as_str()
+            .trim_start_matches("http://www.w3.org/ns/shacl#");
         let _ = write!(out, "{severity}: {}", r.focus_node);
         if let Some(path) = &r.path {
             let _ = write!(out, " {path}");
@@ -140,7 +165,11 @@ pub fn report_text(report: &ValidationReport) -> String {
     let _ = writeln!(
         out,
         "{}: {} result(s)",
-        if report.conforms { "conforms" } else { "does not conform" },
+        if report.conforms {
+            "conforms"
+        } else {
+            "does not conform"
+        },
         report.results.len()
     );
     out

@@ -40,7 +40,16 @@ impl Change {
         for s in &removed_subjects {
             push(s.clone(), &mut focus);
             if let Some(subject) = subject_ref(s) {
-                for q in view.store.quads_for_pattern(None, None, Some(Term::from(subject.into_owned()).as_ref()), None).flatten() {
+                for q in view
+                    .store
+                    .quads_for_pattern(
+                        None,
+                        None,
+                        Some(Term::from(subject.into_owned()).as_ref()),
+                        None,
+                    )
+                    .flatten()
+                {
                     push(q.subject.into(), &mut focus);
                 }
             }
@@ -76,7 +85,8 @@ impl<'a> StoreView<'a> {
             .filter_map(Result::ok)
             .filter(move |q| {
                 q.graph_name.as_ref() != GraphNameRef::DefaultGraph
-                    && !(q.graph_name == self.graph && self.change.remove.contains(&Triple::from(q.clone())))
+                    && !(q.graph_name == self.graph
+                        && self.change.remove.contains(&Triple::from(q.clone())))
             })
             .map(Triple::from)
     }
@@ -97,7 +107,11 @@ impl DataGraph for StoreView<'_> {
             .add
             .objects_for_subject_predicate(s, predicate)
             .map(TermRef::into_owned);
-        Self::unique(self.stored(Some(s), Some(predicate.as_ref()), None).map(|t| t.object).chain(added))
+        Self::unique(
+            self.stored(Some(s), Some(predicate.as_ref()), None)
+                .map(|t| t.object)
+                .chain(added),
+        )
     }
 
     fn subjects(&self, predicate: &NamedNode, object: &Term) -> Vec<Term> {
@@ -144,7 +158,11 @@ impl DataGraph for StoreView<'_> {
             .add
             .triples_for_predicate(predicate)
             .map(|t| t.object.into_owned());
-        Self::unique(self.stored(None, Some(predicate.as_ref()), None).map(|t| t.object).chain(added))
+        Self::unique(
+            self.stored(None, Some(predicate.as_ref()), None)
+                .map(|t| t.object)
+                .chain(added),
+        )
     }
 
     fn predicates_of(&self, subject: &Term) -> Vec<NamedNode> {
@@ -156,7 +174,10 @@ impl DataGraph for StoreView<'_> {
             .add
             .triples_for_subject(s)
             .map(|t| t.predicate.into_owned());
-        Self::unique(self.stored(Some(s), None, None).map(|t| t.predicate).chain(added))
+        Self::unique(
+            self.stored(Some(s), None, None)
+                .map(|t| t.predicate)
+                .chain(added),
+        )
     }
 }
-

@@ -81,5 +81,8 @@ pub fn repo_path(relative: &str) -> std::path::PathBuf {
 }
 
 pub fn shared_path(relative: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join("shared")
+        .join(relative)
 }
