@@ -2,7 +2,7 @@
 # The README's entry commands:
 #   ./dev.sh serve   run the server on the embedded store (./data) with the fixtures, on :8080
 #   ./dev.sh test    run the whole test suite
-#   ./dev.sh bench   run the benchmarks (release build; figures written under bench-results/)
+#   ./dev.sh bench   run the benchmarks (figures written under bench-results/)
 # They install what a fresh Debian machine lacks (RocksDB's bindgen needs libclang) and keep the
 # build in a target directory outside the clone, shared by serve and test.
 set -euo pipefail
@@ -34,6 +34,8 @@ case "${1:-}" in
       sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
       $sudo apt-get install -y -qq wrk python3-venv >/dev/null || echo "wrk not installed: the GET load figure will be missing" >&2
     fi
-    exec cargo bench --bench bench -- "$@" ;;
+    # The test profile (dependencies optimized) shares the build of serve and test: a release
+    # build would compile RocksDB once more.
+    exec cargo test --bench bench -- --bench "$@" ;;
   *) echo "usage: ./dev.sh serve|test|bench [args…]" >&2; exit 2 ;;
 esac

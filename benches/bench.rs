@@ -1,7 +1,8 @@
 //! Benchmarks on the synthetic dataset, figures written to `bench-results/`.
 //!
-//! `cargo bench --bench bench` (or `./dev.sh bench`). Under `cargo test` this target only checks
-//! that it builds and exits: timings belong here, not in tests.
+//! `./dev.sh bench [sparql|shacl|api]` (= `cargo test --bench bench -- --bench …`, on the build
+//! that tests use: dependencies optimized, our code at opt-level 1). Without `--bench` this
+//! target only checks that it builds and exits: timings belong here, not in tests.
 
 use lieux_communs::config::Config;
 use lieux_communs::generate::{self, Sizes};
@@ -45,7 +46,9 @@ fn queries(base: &str) -> Vec<(&'static str, String)> {
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     if !args.iter().any(|a| a == "--bench") {
-        println!("bench: run with `cargo bench --bench bench [sparql|shacl|api]`; nothing to do under cargo test");
+        println!(
+            "bench: run with `./dev.sh bench [sparql|shacl|api]`; nothing to do without --bench"
+        );
         return Ok(());
     }
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results");
@@ -96,6 +99,20 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     let started = Instant::now();
     state.store.insert_quads(&quads)?;
     let loaded = started.elapsed();
+    let places = state
+        .store
+        .store
+        .quads_for_pattern(
+            None,
+            Some(lieux_communs::vocab::RDF_TYPE),
+            Some(lieux_communs::vocab::PLACE.into()),
+            None,
+        )
+        .count();
+    anyhow::ensure!(
+        places >= Sizes::default().places,
+        "the synthetic places are not in the store ({places})"
+    );
     let mut report = String::new();
     writeln!(
         report,

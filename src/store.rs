@@ -151,7 +151,9 @@ impl AppStore {
 
     /// Loads already parsed quads atomically (used by the generator and the benchmarks).
     pub fn insert_quads(&self, quads: &[Quad]) -> anyhow::Result<()> {
-        self.store.bulk_loader().load_quads(quads.iter().cloned())?;
+        let mut loader = self.store.bulk_loader();
+        loader.load_quads(quads.iter().cloned())?;
+        loader.commit()?;
         Ok(())
     }
 

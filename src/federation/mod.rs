@@ -2,7 +2,10 @@
 //! configured allow-list, within what is left of the query's time; any other is refused
 //! before a request is made.
 
+pub mod communecter;
 pub mod gogocarto;
+pub mod gogocarto_harvest;
+pub mod harvest;
 
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{

@@ -1,0 +1,189 @@
+//! Federated SPARQL between two servers on loopback, the SERVICE allow-list, and the feeds
+//! partners consume: /dump, VoID, GoGoCarto elements, OpenAPI.
+
+mod common;
+
+use common::{client, TestServer};
+use reqwest::StatusCode;
+use std::io::Read;
+
+const BASE: &str = "http://localhost:8080/";
+
+fn select(server: &TestServer, query: &str) -> (StatusCode, serde_json::Value) {
+    let response = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", query)])
+        .header("accept", "application/sparql-results+json")
+        .send()
+        .unwrap();
+    let status = response.status();
+    (status, response.json().unwrap_or_default())
+}
+
+#[test]
+fn a_query_on_a_joins_its_places_with_the_pledges_of_b() {
+    // Both instances mint the same IRIs, as two copies of the same dataset would.
+    let b = TestServer::start_with(|c| c.base_iri = BASE.into());
+    let b_endpoint = b.url("/sparql");
+    let allowed = b_endpoint.clone();
+    let a = TestServer::start_with(move |c| {
+        c.base_iri = BASE.into();
+        c.federation.service_allow_list = vec![allowed];
+    });
+    let query = format!(
+        "PREFIX tl: <https://w3id.org/tiers-lieux/ns#>
+         SELECT ?name ?amount WHERE {{
+           ?place a tl:Place ; tl:name ?name .
+           SERVICE <{b_endpoint}> {{ ?pledge tl:funder ?place ; tl:amount ?amount }}
+         }} ORDER BY ?name"
+    );
+    let (status, body) = select(&a, &query);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = body["results"]["bindings"].as_array().unwrap();
+    let names: Vec<&str> = rows
+        .iter()
+        .map(|r| r["name"]["value"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"La mine"), "{names:?}");
+    assert!(names.contains(&"La Fabrique des possibles"), "{names:?}");
+}
+
+#[test]
+fn services_off_the_allow_list_are_refused_without_a_request() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let trap = format!("http://{}/sparql", listener.local_addr().unwrap());
+    let a = TestServer::start();
+    let (status, _) = select(
+        &a,
+        &format!("SELECT * WHERE {{ SERVICE <{trap}> {{ ?s ?p ?o }} }}"),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let detail = client()
+        .get(a.url("/sparql"))
+        .query(&[(
+            "query",
+            format!("SELECT * WHERE {{ SERVICE <{trap}> {{ ?s ?p ?o }} }}"),
+        )])
+        .send()
+        .unwrap()
+        .json::<serde_json::Value>()
+        .unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("allow-list"), "{detail}");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        listener.accept().is_err(),
+        "no connection may reach a refused service"
+    );
+}
+
+#[test]
+fn dump_is_gzipped_nquads_of_everything() {
+    let server = TestServer::start();
+    let response = client().get(server.url("/dump")).send().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let compressed = response.bytes().unwrap();
+    let mut nquads = String::new();
+    flate2::read::GzDecoder::new(&compressed[..])
+        .read_to_string(&mut nquads)
+        .unwrap();
+    let quads = lieux_communs::rdf::parse(
+        nquads.as_bytes(),
+        oxigraph::io::RdfFormat::NQuads,
+        &server.base,
+        &oxigraph::model::GraphName::DefaultGraph,
+        false,
+        &Default::default(),
+    )
+    .unwrap();
+    assert!(quads.len() > 200, "{} quads", quads.len());
+    assert!(nquads.contains(&format!("<{}graphs/fixtures>", server.base)));
+}
+
+#[test]
+fn void_openapi_and_gogocarto_elements() {
+    let server = TestServer::start();
+    let http = client();
+    let void = http
+        .get(server.url("/.well-known/void"))
+        .header("accept", "text/turtle")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(
+        void.contains("sparqlEndpoint") && void.contains("graphs/fixtures"),
+        "{void}"
+    );
+
+    let openapi: serde_json::Value = http
+        .get(server.url("/openapi.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(openapi["openapi"], "3.1.0");
+    for path in [
+        "/sparql",
+        "/{collection}",
+        "/{collection}/{slug}",
+        "/import",
+        "/store",
+        "/validate",
+        "/dump",
+    ] {
+        assert!(openapi["paths"][path].is_object(), "{path} missing");
+    }
+
+    // A place with an address and coordinates, then our GoGoCarto feed shows it.
+    let token = "t";
+    let server = TestServer::start_with(|c| {
+        c.networks.insert(
+            "rfflab".into(),
+            lieux_communs::config::NetworkConfig {
+                token: token.into(),
+            },
+        );
+    });
+    let place = serde_json::json!({
+        "@context": format!("{}context.jsonld", server.base),
+        "type": "Place",
+        "name": "Le Tiers-Lieu d'essai",
+        "address": { "streetAddress": "1 rue des Communs", "postalCode": "69001", "locality": "Lyon" },
+        "geo": { "latitude": "45.764", "longitude": "4.8357" }
+    });
+    let created = http
+        .post(server.url("/places"))
+        .bearer_auth(token)
+        .header("content-type", "application/ld+json")
+        .body(place.to_string())
+        .send()
+        .unwrap();
+    assert_eq!(
+        created.status(),
+        StatusCode::CREATED,
+        "{}",
+        created.text().unwrap()
+    );
+    let elements: serde_json::Value = http
+        .get(server.url("/api/elements.json"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(elements["ontology"], "gogofull");
+    let data = elements["data"].as_array().unwrap();
+    let mine = data
+        .iter()
+        .find(|e| e["name"] == "Le Tiers-Lieu d'essai")
+        .expect("the new place is in the feed");
+    assert_eq!(mine["geo"]["latitude"], 45.764);
+    assert_eq!(mine["address"]["postalCode"], "69001");
+    assert!(data
+        .iter()
+        .any(|e| e["name"] == "La Fabrique des possibles"));
+}
