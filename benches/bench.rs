@@ -235,7 +235,8 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     // Validation of one write in the context of a store holding the whole dataset.
     let store = oxigraph::store::Store::new()?;
     let synthetic = oxigraph::model::NamedNode::new_unchecked(base.graph("synthetic"));
-    store.bulk_loader().load_quads(quads.iter().map(|q| {
+    let mut loader = store.bulk_loader();
+    loader.load_quads(quads.iter().map(|q| {
         oxigraph::model::Quad::new(
             q.subject.clone(),
             q.predicate.clone(),
@@ -243,8 +244,9 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
             synthetic.clone(),
         )
     }))?;
+    loader.commit()?;
     let pledge = lieux_communs::rdf::parse(
-        format!("@prefix tl: <https://w3id.org/tiers-lieux/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        concat!("@prefix tl: <https://w3id.org/tiers-lieux/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
             <pledges/bench> a tl:Pledge ; tl:funder <places/synthetic-place-0001> ; tl:pledgedTo <commons/synthetic-commons-0001> ;
             tl:amount \"50\"^^xsd:decimal ; tl:status tl:status-intention .").as_bytes(),
         oxigraph::io::RdfFormat::Turtle, base.as_str(), &GraphName::DefaultGraph, true, &Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -253,6 +255,12 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
         remove: Graph::new(),
     };
     let network = oxigraph::model::NamedNode::new_unchecked(base.graph("rfflab"));
+    let check = validator.validate_change(&store, network.as_ref(), &change);
+    anyhow::ensure!(
+        check.conforms,
+        "the benchmark's write does not conform: {}",
+        lieux_communs::shacl::service::report_text(&check)
+    );
     let per_write = measure(Duration::from_secs(3), || {
         assert!(
             validator

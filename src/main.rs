@@ -104,6 +104,17 @@ enum Command {
         #[arg(long)]
         base_iri: Option<String>,
     },
+    /// Harvest a partner platform into its own graph (replaced atomically; failures keep the
+    /// previous data). Options go in the URL's query string: key, tags, types, name, limit, timeout.
+    Harvest {
+        #[arg(value_parser = ["communecter", "gogocarto"])]
+        source: String,
+        /// Root URL of the platform, e.g. https://www.communecter.org or a GoGoCarto map
+        #[arg(long)]
+        url: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Write a deterministic synthetic dataset shaped like the real records
     Generate {
         #[arg(long, default_value_t = 3_500)]
@@ -223,6 +234,28 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::from(2))
                 }
             }
+        }
+        Command::Harvest { source, url, store } => {
+            let config = store.config()?;
+            let bar = ProgressBar::new_spinner();
+            let outcome = lieux_communs::federation::harvest::run_cli(&source, &url, &config, |pages, records| {
+                bar.set_message(format!("{pages} pages, {records} records"));
+                bar.tick();
+            })?;
+            bar.finish_and_clear();
+            println!(
+                "{}: {} harvested, {} skipped, {} ignored, {} owl:sameAs, {} pages",
+                outcome.graph,
+                outcome.harvested,
+                outcome.skipped.len(),
+                outcome.ignored,
+                outcome.same_as,
+                outcome.pages
+            );
+            for (id, why) in &outcome.skipped {
+                eprintln!("skipped {id}: {why}");
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Generate {
             places,

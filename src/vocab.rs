@@ -89,11 +89,16 @@ terms!("https://w3id.org/tiers-lieux/ns#";
     FEATURES_COMMONS = "featuresCommons",
     ORGANIZER = "organizer",
     RELATED_COMMONS = "relatedCommons",
+    TL_COUNTRY = "country",
+    TL_SHORT_DESCRIPTION = "shortDescription",
 );
+
+terms!("http://www.w3.org/2002/07/owl#"; OWL_SAME_AS = "sameAs");
+terms!("http://schema.org/"; SCHEMA_SAME_AS = "sameAs");
 
 terms!("http://www.w3.org/1999/02/22-rdf-syntax-ns#"; RDF_TYPE = "type");
 terms!("http://www.w3.org/2000/01/rdf-schema#"; RDFS_LABEL = "label", RDFS_SUBCLASS_OF = "subClassOf");
-terms!("http://www.w3.org/2001/XMLSchema#"; XSD_DECIMAL = "decimal", XSD_DATE = "date", XSD_DATETIME = "dateTime", XSD_INTEGER = "integer");
+terms!("http://www.w3.org/2001/XMLSchema#"; XSD_DECIMAL = "decimal", XSD_DATE = "date", XSD_BOOLEAN = "boolean", XSD_DATETIME = "dateTime", XSD_INTEGER = "integer");
 terms!("http://www.w3.org/2004/02/skos/core#"; SKOS_PREF_LABEL = "prefLabel");
 terms!("http://purl.org/dc/terms/"; DCT_CREATOR = "creator", DCT_MODIFIED = "modified", DCT_SOURCE = "source");
 terms!("http://www.w3.org/ns/prov#"; PROV_WAS_ATTRIBUTED_TO = "wasAttributedTo");
@@ -185,6 +190,13 @@ pub const COLLECTIONS: &[Collection] = &[
         label_fr: "Réseaux",
     },
 ];
+
+impl Collection {
+    /// The class's term in our JSON-LD context (`tl:Place` → `Place`).
+    pub fn class_term(&self) -> &'static str {
+        self.class.as_str().rsplit('#').next().unwrap_or_default()
+    }
+}
 
 pub fn collection(segment: &str) -> Option<&'static Collection> {
     COLLECTIONS.iter().find(|c| c.segment == segment)

@@ -257,12 +257,7 @@ fn find_root(triples: &[Triple], collection: &Collection) -> Result<NamedOrBlank
         [one] => Ok((*one).clone()),
         _ => Err(WriteError::BadRequest(format!(
             "cannot tell which node is the resource: give it \"type\": \"{}\"",
-            collection
-                .class
-                .as_str()
-                .rsplit('#')
-                .next()
-                .unwrap_or_default()
+            collection.class_term()
         ))),
     }
 }

@@ -19,18 +19,8 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-// IRIs that vocab.rs lacks (to move there: TL_COUNTRY, TL_SHORT_DESCRIPTION, OWL_SAME_AS,
-// SCHEMA_SAME_AS, XSD_BOOLEAN). Defined here so that this module stays self-contained.
-pub const TL_COUNTRY: NamedNodeRef<'static> =
-    NamedNodeRef::new_unchecked("https://w3id.org/tiers-lieux/ns#country");
-pub const TL_SHORT_DESCRIPTION: NamedNodeRef<'static> =
-    NamedNodeRef::new_unchecked("https://w3id.org/tiers-lieux/ns#shortDescription");
-pub const OWL_SAME_AS: NamedNodeRef<'static> =
-    NamedNodeRef::new_unchecked("http://www.w3.org/2002/07/owl#sameAs");
-pub const SCHEMA_SAME_AS: NamedNodeRef<'static> =
-    NamedNodeRef::new_unchecked("http://schema.org/sameAs");
-const XSD_BOOLEAN: NamedNodeRef<'static> =
-    NamedNodeRef::new_unchecked("http://www.w3.org/2001/XMLSchema#boolean");
+pub use crate::vocab::{OWL_SAME_AS, SCHEMA_SAME_AS, TL_COUNTRY, TL_SHORT_DESCRIPTION};
+use crate::vocab::XSD_BOOLEAN;
 
 /// Default HTTP timeout of a harvest request (whole request, body included).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);

@@ -16,7 +16,7 @@ fn rdf_body(description: &str) -> Value {
         "application/trig",
         "application/rdf+xml",
     ] {
-        content.insert(media.into(), json!({}));
+        content.insert((*media).into(), json!({}));
     }
     json!({ "description": description, "required": true, "content": content })
 }

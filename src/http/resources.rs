@@ -175,7 +175,7 @@ pub async fn list(
         .skip((page - 1) * limit)
         .take(limit)
         .map(|m| {
-            let mut member = json!({ "id": m.iri.as_str(), "type": class_term(collection) });
+            let mut member = json!({ "id": m.iri.as_str(), "type": collection.class_term() });
             if let Some(name) = &m.name {
                 member["name"] = Value::String(name.clone());
             }
@@ -222,15 +222,6 @@ pub async fn list(
     Ok(with_type(media_type, body))
 }
 
-fn class_term(collection: &Collection) -> &'static str {
-    collection
-        .class
-        .as_str()
-        .rsplit('#')
-        .next()
-        .unwrap_or_default()
-}
-
 /// A strong validator of a resource's state; each representation gets its own suffix, and
 /// If-Match accepts any of them.
 fn state_tag(triples: &[Triple]) -> String {
@@ -251,6 +242,13 @@ fn etag(state_tag: &str, media_type: &str) -> String {
         _ => "rdfxml",
     };
     format!("\"{state_tag}-{suffix}\"")
+}
+
+/// The collection and the IRI a `/{collection}/{slug}` path names.
+fn target(state: &AppState, segment: &str, slug: &str) -> Result<(&'static Collection, NamedNode)> {
+    let collection = collection(segment)?;
+    check_slug(slug)?;
+    Ok((collection, resource_iri(state, collection, slug)))
 }
 
 fn resource_iri(state: &AppState, collection: &Collection, slug: &str) -> NamedNode {
@@ -274,10 +272,8 @@ pub async fn get_one(
     Path((segment, slug)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let collection = collection(&segment)?;
-    check_slug(&slug)?;
+    let (collection, iri) = target(&state, &segment, &slug)?;
     let (repr, media_type) = negotiate(&headers)?;
-    let iri = resource_iri(&state, collection, &slug);
     let triples = describe(&state, &iri).await?;
     if !triples
         .iter()
@@ -488,29 +484,27 @@ pub async fn replace(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
-    let collection = collection(&segment)?;
-    check_slug(&slug)?;
+    let (collection, iri) = target(&state, &segment, &slug)?;
     let network = auth::network(&state, &headers)?;
     let body = state.read_body(body).await?;
     let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
-    let iri = resource_iri(&state, collection, &slug);
     let graph = state.store.graph(&network);
-    let (target, expected) = (iri.clone(), if_match(&headers));
+    let (resource, expected) = (iri.clone(), if_match(&headers));
     let existed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let existed_in = existed.clone();
     commit(&state, move |store| {
-        check_if_match(store, &target, expected.as_deref())?;
-        let (_, add) = writes::resource_triples(store, collection, quads, Some(&target))?;
-        let remove = store.statements_about(&graph, target.as_ref())?;
+        check_if_match(store, &resource, expected.as_deref())?;
+        let (_, add) = writes::resource_triples(store, collection, quads, Some(&resource))?;
+        let remove = store.statements_about(&graph, resource.as_ref())?;
         existed_in.store(
-            store.exists(target.as_ref())?,
+            store.exists(resource.as_ref())?,
             std::sync::atomic::Ordering::Relaxed,
         );
         Ok(Write {
             network,
             graph,
             change: Change { add, remove },
-            resources: vec![target],
+            resources: vec![resource],
         })
     })
     .await?;
@@ -527,10 +521,8 @@ pub async fn delete(
     Path((segment, slug)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response> {
-    let collection = collection(&segment)?;
-    check_slug(&slug)?;
+    let (_, iri) = target(&state, &segment, &slug)?;
     let network = auth::network(&state, &headers)?;
-    let iri = resource_iri(&state, collection, &slug);
     let graph = state.store.graph(&network);
     let expected = if_match(&headers);
     commit(&state, move |store| {

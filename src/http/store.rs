@@ -162,13 +162,6 @@ async fn write(
     .map_err(|e| super::resources::write_error(state, e))
 }
 
-fn status(code: StatusCode) -> Result<Response> {
-    Response::builder()
-        .status(code)
-        .body(Body::empty())
-        .map_err(Error::internal)
-}
-
 async fn body_graph(state: &AppState, headers: &HeaderMap, body: Body) -> Result<Graph> {
     let body = state.read_body(body).await?;
     let quads = state.parse_rdf_body(headers, &body, &GraphName::DefaultGraph)?;
