@@ -246,9 +246,9 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     }))?;
     loader.commit()?;
     let pledge = lieux_communs::rdf::parse(
-        concat!("@prefix tl: <https://w3id.org/tiers-lieux/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        "@prefix tl: <https://w3id.org/tiers-lieux/ns#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
             <pledges/bench> a tl:Pledge ; tl:funder <places/synthetic-place-0001> ; tl:pledgedTo <commons/synthetic-commons-0001> ;
-            tl:amount \"50\"^^xsd:decimal ; tl:status tl:status-intention .").as_bytes(),
+            tl:amount \"50\"^^xsd:decimal ; tl:status tl:status-intention .".as_bytes(),
         oxigraph::io::RdfFormat::Turtle, base.as_str(), &GraphName::DefaultGraph, true, &Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let change = lieux_communs::shacl::Change {
         add: pledge.into_iter().map(Triple::from).collect(),

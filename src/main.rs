@@ -238,10 +238,15 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Harvest { source, url, store } => {
             let config = store.config()?;
             let bar = ProgressBar::new_spinner();
-            let outcome = lieux_communs::federation::harvest::run_cli(&source, &url, &config, |pages, records| {
-                bar.set_message(format!("{pages} pages, {records} records"));
-                bar.tick();
-            })?;
+            let outcome = lieux_communs::federation::harvest::run_cli(
+                &source,
+                &url,
+                &config,
+                |pages, records| {
+                    bar.set_message(format!("{pages} pages, {records} records"));
+                    bar.tick();
+                },
+            )?;
             bar.finish_and_clear();
             println!(
                 "{}: {} harvested, {} skipped, {} ignored, {} owl:sameAs, {} pages",

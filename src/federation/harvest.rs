@@ -19,8 +19,8 @@ use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use crate::vocab::{OWL_SAME_AS, SCHEMA_SAME_AS, TL_COUNTRY, TL_SHORT_DESCRIPTION};
 use crate::vocab::XSD_BOOLEAN;
+pub use crate::vocab::{OWL_SAME_AS, SCHEMA_SAME_AS, TL_COUNTRY, TL_SHORT_DESCRIPTION};
 
 /// Default HTTP timeout of a harvest request (whole request, body included).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
