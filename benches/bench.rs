@@ -431,34 +431,36 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
         })
         .collect();
     let mean_size = documents.iter().map(|(_, d)| d.len()).sum::<usize>() / documents.len().max(1);
-    let http = reqwest::blocking::Client::new();
+    let http = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(900))
+        .build()?;
 
-    // 1. POST /import in batches of 1 000 documents (an @graph each).
+    // 1. POST /import of the whole dataset in one request: commons and their contributors
+    // point at each other, so no split into batches would validate on its own.
+    let graph: Vec<serde_json::Value> = documents
+        .iter()
+        .map(|(_, d)| {
+            let mut v: serde_json::Value = serde_json::from_str(d).unwrap();
+            v.as_object_mut().unwrap().remove("@context");
+            v
+        })
+        .collect();
+    let body =
+        serde_json::json!({ "@context": state.store.base.context(), "@graph": graph }).to_string();
+    let body_mb = body.len() as f64 / 1e6;
     let started = Instant::now();
-    for chunk in documents.chunks(1000) {
-        let graph: Vec<serde_json::Value> = chunk
-            .iter()
-            .map(|(_, d)| {
-                let mut v: serde_json::Value = serde_json::from_str(d).unwrap();
-                v.as_object_mut().unwrap().remove("@context");
-                v
-            })
-            .collect();
-        let body = serde_json::json!({ "@context": state.store.base.context(), "@graph": graph })
-            .to_string();
-        let response = http
-            .post(format!("{base}import"))
-            .bearer_auth("bench-token")
-            .header("content-type", "application/ld+json")
-            .body(body)
-            .send()?;
-        anyhow::ensure!(
-            response.status().is_success(),
-            "import: {} {}",
-            response.status(),
-            response.text()?
-        );
-    }
+    let response = http
+        .post(format!("{base}import"))
+        .bearer_auth("bench-token")
+        .header("content-type", "application/ld+json")
+        .body(body)
+        .send()?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "import: {} {}",
+        response.status(),
+        response.text()?
+    );
     let import_secs = started.elapsed().as_secs_f64();
     let import_rate = documents.len() as f64 / import_secs;
 
@@ -503,7 +505,7 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     writeln!(report, "# API benchmark — synthetic dataset ({} resources, JSON-LD documents of {} bytes on average)\n", documents.len(), mean_size)?;
     writeln!(report, "| what | figure | goal |")?;
     writeln!(report, "|---|---:|---:|")?;
-    writeln!(report, "| validated ingest, POST /import (batches of 1 000) | {import_rate:.0} documents/s ({import_secs:.1} s in all) | ≥ 2 000 |")?;
+    writeln!(report, "| validated ingest, POST /import (the whole dataset, {body_mb:.0} MB, one request) | {import_rate:.0} documents/s ({import_secs:.1} s in all) | ≥ 2 000 |")?;
     writeln!(report, "| validated ingest, one POST per resource (2 000 places, one client) | {post_rate:.0} documents/s | ≥ 2 000 |")?;
     match wrk {
         Ok(out) if out.status.success() => {

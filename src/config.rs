@@ -24,6 +24,18 @@ pub struct Config {
     pub load_fixtures: bool,
     pub networks: BTreeMap<String, NetworkConfig>,
     pub federation: FederationConfig,
+    /// Harvests the server runs on its own, each at its interval.
+    pub harvests: Vec<HarvestSchedule>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarvestSchedule {
+    /// `communecter` or `gogocarto`
+    pub source: String,
+    /// The platform's root URL; options in its query string (key, tags, types, name, limit, timeout)
+    pub url: String,
+    pub interval_s: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -56,6 +68,7 @@ impl Default for Config {
             load_fixtures: true,
             networks: BTreeMap::new(),
             federation: FederationConfig::default(),
+            harvests: Vec::new(),
         }
     }
 }

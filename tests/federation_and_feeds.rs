@@ -187,3 +187,91 @@ fn void_openapi_and_gogocarto_elements() {
         .iter()
         .any(|e| e["name"] == "La Fabrique des possibles"));
 }
+
+#[test]
+fn scheduled_harvests_run_and_report_their_last_outcome() {
+    // A GoGoCarto map on loopback, answering from the payload file.
+    let payload =
+        std::fs::read_to_string(common::repo_path("fixtures/gogocarto/elements.json")).unwrap();
+    let map = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let map_url = format!("http://{}/?name=essai", map.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in map.incoming().flatten() {
+            let mut stream = stream;
+            let mut request = [0u8; 4096];
+            let _ = std::io::Read::read(&mut stream, &mut request);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{payload}",
+                payload.len()
+            );
+            let _ = std::io::Write::write_all(&mut stream, response.as_bytes());
+        }
+    });
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let server = TestServer::start_with(move |c| {
+        c.harvests = vec![
+            lieux_communs::config::HarvestSchedule {
+                source: "gogocarto".into(),
+                url: map_url,
+                interval_s: 3600,
+            },
+            lieux_communs::config::HarvestSchedule {
+                source: "communecter".into(),
+                url: dead_url,
+                interval_s: 3600,
+            },
+        ];
+    });
+    let started = std::time::Instant::now();
+    let harvests = loop {
+        let body: serde_json::Value = client()
+            .get(server.url("/harvests"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        if body["harvests"].as_array().is_some_and(|h| h.len() == 2) {
+            break body["harvests"].as_array().unwrap().clone();
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "harvests did not report: {body}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let gogocarto = harvests
+        .iter()
+        .find(|h| h["source"] == "gogocarto")
+        .unwrap();
+    assert_eq!(gogocarto["ok"], true, "{gogocarto}");
+    assert!(
+        gogocarto["outcome"]["harvested"].as_u64().unwrap() >= 3,
+        "{gogocarto}"
+    );
+    let communecter = harvests
+        .iter()
+        .find(|h| h["source"] == "communecter")
+        .unwrap();
+    assert_eq!(communecter["ok"], false, "{communecter}");
+    assert!(
+        communecter["error"].as_str().unwrap().contains("127.0.0.1"),
+        "{communecter}"
+    );
+    let (status, body) = select(
+        &server,
+        &format!(
+            "SELECT ?name WHERE {{ GRAPH <{}graphs/gogocarto-essai> {{ ?p <https://w3id.org/tiers-lieux/ns#name> ?name }} }}",
+            server.base
+        ),
+    );
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = body["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"]["value"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"La Halle aux Communs"), "{names:?}");
+}

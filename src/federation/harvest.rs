@@ -47,7 +47,7 @@ impl Default for HarvestOptions {
 
 /// What a harvest did. `skipped` lists the records that were not stored, each with its source
 /// id and the reason (shapes report or mapping problem).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct HarvestOutcome {
     /// The graph the harvest replaced.
     pub graph: String,
@@ -631,6 +631,19 @@ pub fn run_cli(
     config: &Config,
     progress: impl Fn(usize, usize),
 ) -> anyhow::Result<HarvestOutcome> {
+    let state = crate::build_state(config.clone())?;
+    run_url(source, url, &state.store, &state.validator, progress)
+}
+
+/// One harvest from a URL whose query string carries the options (key, tags, types, name,
+/// limit, timeout): what the CLI and the server's scheduled harvests run.
+pub fn run_url(
+    source: &str,
+    url: &str,
+    store: &AppStore,
+    validator: &Validator,
+    progress: impl Fn(usize, usize),
+) -> anyhow::Result<HarvestOutcome> {
     let (root, params) = cli_parameters(url)?;
     let mut options = HarvestOptions::default();
     let timeout = params
@@ -651,23 +664,36 @@ pub fn run_cli(
             .filter(|n| (1..=500).contains(n))
             .ok_or_else(|| anyhow::anyhow!("invalid limit {limit:?} (1..=500)"))?;
     }
-    let state = crate::build_state(config.clone())?;
+    harvest_with(source, &root, &params, &options, store, validator, progress)
+}
+
+/// Runs one harvest of `source` from `root` into the store (used by the CLI and the scheduler).
+pub fn harvest_with(
+    source: &str,
+    root: &str,
+    params: &HashMap<String, String>,
+    options: &HarvestOptions,
+    store: &AppStore,
+    validator: &Validator,
+    progress: impl Fn(usize, usize),
+) -> anyhow::Result<HarvestOutcome> {
+    let options = options.clone();
     let outcome = match source {
         "communecter" => {
-            let mut harvester = super::communecter::Communecter::new(&root);
+            let mut harvester = super::communecter::Communecter::new(root);
             harvester.key = params.get("key").cloned();
             harvester.tags = params.get("tags").cloned();
             if let Some(types) = params.get("types") {
                 harvester.types = super::communecter::ElementType::parse_list(types)?;
             }
-            harvester.harvest(&state.store, &state.validator, &options, progress)?
+            harvester.harvest(store, validator, &options, progress)?
         }
         "gogocarto" => {
-            let mut harvester = super::gogocarto_harvest::GoGoCarto::new(&root);
+            let mut harvester = super::gogocarto_harvest::GoGoCarto::new(root);
             if let Some(name) = params.get("name") {
                 harvester.name = crate::writes::slugify(name);
             }
-            harvester.harvest(&state.store, &state.validator, &options, progress)?
+            harvester.harvest(store, validator, &options, progress)?
         }
         other => anyhow::bail!("unknown harvest source {other:?}: use communecter or gogocarto"),
     };

@@ -6,6 +6,7 @@ pub mod communecter;
 pub mod gogocarto;
 pub mod gogocarto_harvest;
 pub mod harvest;
+pub mod schedule;
 
 use oxigraph::model::NamedNode;
 use oxigraph::sparql::results::{

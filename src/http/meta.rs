@@ -125,6 +125,7 @@ pub fn routes() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/dump", get(dump))
         .route("/api/elements.json", get(gogocarto_elements))
+        .route("/harvests", get(harvests))
 }
 
 async fn context(State(state): State<AppState>) -> Response {
@@ -330,4 +331,9 @@ async fn gogocarto_elements(State(state): State<AppState>) -> Result<Json<serde_
             .map_err(crate::Error::internal)?
             .map_err(crate::Error::internal)?;
     Ok(Json(elements))
+}
+
+/// The last outcome of each scheduled harvest.
+async fn harvests(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "harvests": state.harvests.snapshot() }))
 }

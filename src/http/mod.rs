@@ -41,6 +41,7 @@ pub struct AppState {
     pub meta: Arc<meta::SelfDescription>,
     pub validator: Arc<Validator>,
     pub compactor: Arc<Compactor>,
+    pub harvests: crate::federation::schedule::HarvestLog,
 }
 
 impl AppState {
@@ -66,6 +67,7 @@ impl AppState {
             meta: Arc::new(meta),
             validator: Arc::new(validator),
             compactor: Arc::new(compactor),
+            harvests: Default::default(),
         })
     }
 
@@ -273,6 +275,7 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
 
 /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    crate::federation::schedule::spawn_harvests(&state);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
