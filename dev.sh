@@ -2,6 +2,7 @@
 # The README's entry commands:
 #   ./dev.sh serve   run the server on the embedded store (./data) with the fixtures, on :8080
 #   ./dev.sh test    run the whole test suite
+#   ./dev.sh cli …   any other lieux-communs command (load, export, validate, generate, harvest)
 #   ./dev.sh bench   run the benchmarks (figures written under bench-results/)
 # They install what a fresh Debian machine lacks (RocksDB's bindgen needs libclang) and keep the
 # build in a target directory outside the clone, shared by serve and test.
@@ -27,6 +28,7 @@ deps() {
 case "${1:-}" in
   serve) shift; deps; exec cargo run --bin lieux-communs -- serve "$@" ;;
   test)  shift; deps; exec cargo test --all-targets "$@" ;;
+  cli)   shift; deps; exec cargo run -q --bin lieux-communs -- "$@" ;;
   bench)
     shift; deps
     # The API benchmark puts a load tool on the server; pyshacl is installed by the bench itself.
@@ -37,5 +39,5 @@ case "${1:-}" in
     # The test profile (dependencies optimized) shares the build of serve and test: a release
     # build would compile RocksDB once more.
     exec cargo test --bench bench -- --bench "$@" ;;
-  *) echo "usage: ./dev.sh serve|test|bench [args…]" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh serve|test|cli|bench [args…]" >&2; exit 2 ;;
 esac
