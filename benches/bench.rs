@@ -133,17 +133,7 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     )?;
     writeln!(report, "|---|---:|---:|---:|---:|---:|")?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let server_state = state.clone();
-    runtime.spawn(async move {
-        listener.set_nonblocking(true).unwrap();
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        axum::serve(listener, lieux_communs::http::router(server_state))
-            .await
-            .unwrap();
-    });
+    let runtime = serve(listener, &state)?;
     let http = reqwest::blocking::Client::new();
     let budget = Duration::from_secs(4);
 
@@ -375,17 +365,7 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
         },
     );
     let state = lieux_communs::build_state(config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let server_state = state.clone();
-    runtime.spawn(async move {
-        listener.set_nonblocking(true).unwrap();
-        let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-        axum::serve(listener, lieux_communs::http::router(server_state))
-            .await
-            .unwrap();
-    });
+    let _server = serve(listener, &state)?;
 
     // The synthetic dataset as one JSON-LD document per resource, rendered by our own renderer.
     let quads = generate::generate(
@@ -540,4 +520,23 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     drop(state);
     let _ = std::fs::remove_dir_all(&store_dir);
     Ok(())
+}
+
+/// Serves the state on the listener from a runtime of its own, as `lieux-communs serve` does.
+fn serve(
+    listener: std::net::TcpListener,
+    state: &lieux_communs::http::AppState,
+) -> anyhow::Result<tokio::runtime::Runtime> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let state = state.clone();
+    listener.set_nonblocking(true)?;
+    runtime.spawn(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("a bound listener");
+        lieux_communs::http::serve(listener, state)
+            .await
+            .expect("the server runs");
+    });
+    Ok(runtime)
 }

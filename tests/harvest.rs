@@ -4,7 +4,9 @@
 use lieux_communs::config::Config;
 use lieux_communs::federation::communecter::Communecter;
 use lieux_communs::federation::gogocarto_harvest::GoGoCarto;
-use lieux_communs::federation::harvest::{HarvestError, HarvestOptions, HarvestOutcome};
+use lieux_communs::federation::harvest::{
+    HarvestError, HarvestOptions, HarvestOutcome, Source as _,
+};
 use lieux_communs::http::AppState;
 use oxigraph::model::{NamedNode, NamedNodeRef, Quad, Term};
 use std::collections::HashMap;

@@ -3,10 +3,9 @@
 //! (`/api/{organization|project}/get/…/limit/{n}/index/{m}`). Mapping: docs/harvest-mapping.md.
 
 use super::harvest::{
-    client, fetch_json, harvest_time, store_records, HarvestError, HarvestOptions, HarvestOutcome,
-    Record, RecordBuilder, TL_SHORT_DESCRIPTION,
+    client, fetch_json, harvest_time, HarvestError, HarvestOptions, HarvestOutcome, Record,
+    RecordBuilder, TL_SHORT_DESCRIPTION,
 };
-use crate::shacl::service::Validator;
 use crate::store::AppStore;
 use crate::vocab;
 use oxigraph::model::{Literal, NamedNode};
@@ -75,6 +74,25 @@ pub struct Communecter {
     pub tags: Option<String>,
 }
 
+impl super::harvest::Source for Communecter {
+    fn graph_name(&self) -> String {
+        self.graph()
+    }
+
+    fn network(&self) -> String {
+        "communecter".into()
+    }
+
+    fn fetch(
+        &self,
+        store: &AppStore,
+        options: &HarvestOptions,
+        progress: impl Fn(usize, usize),
+    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
+        self.fetch_records(store, options, progress)
+    }
+}
+
 impl Communecter {
     pub fn new(root: &str) -> Self {
         Self {
@@ -86,7 +104,7 @@ impl Communecter {
     }
 
     /// `communecter`, or `communecter-{key}` when one source key is selected.
-    pub fn graph_name(&self) -> String {
+    fn graph(&self) -> String {
         match &self.key {
             Some(key) => format!("communecter-{}", crate::writes::slugify(key)),
             None => "communecter".into(),
@@ -105,27 +123,8 @@ impl Communecter {
         url
     }
 
-    /// Reads every page of every type, then replaces the graph (see `store_records`).
-    pub fn harvest(
-        &self,
-        store: &AppStore,
-        validator: &Validator,
-        options: &HarvestOptions,
-        progress: impl Fn(usize, usize),
-    ) -> Result<HarvestOutcome, HarvestError> {
-        let (records, outcome) = self.fetch(store, options, progress)?;
-        store_records(
-            store,
-            validator,
-            &self.graph_name(),
-            "communecter",
-            records,
-            outcome,
-        )
-    }
-
     /// Reads and maps every page; an error on any page is an error of the whole harvest.
-    pub fn fetch(
+    fn fetch_records(
         &self,
         store: &AppStore,
         options: &HarvestOptions,

@@ -2,10 +2,9 @@
 //! become tl:Place in `{base}graphs/gogocarto-{name}`. Mapping: docs/harvest-mapping.md.
 
 use super::harvest::{
-    client, fetch_json, harvest_time, store_records, HarvestError, HarvestOptions, HarvestOutcome,
-    Record, RecordBuilder,
+    client, fetch_json, harvest_time, HarvestError, HarvestOptions, HarvestOutcome, Record,
+    RecordBuilder,
 };
-use crate::shacl::service::Validator;
 use crate::store::AppStore;
 use crate::vocab;
 use oxigraph::model::{Literal, NamedNode};
@@ -18,6 +17,25 @@ pub struct GoGoCarto {
     pub root: String,
     /// Names the graph and the places: `gogocarto-{name}`. Default: the host, as a slug.
     pub name: String,
+}
+
+impl super::harvest::Source for GoGoCarto {
+    fn graph_name(&self) -> String {
+        self.graph()
+    }
+
+    fn network(&self) -> String {
+        self.graph()
+    }
+
+    fn fetch(
+        &self,
+        store: &AppStore,
+        options: &HarvestOptions,
+        progress: impl Fn(usize, usize),
+    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
+        self.fetch_records(store, options, progress)
+    }
 }
 
 impl GoGoCarto {
@@ -33,7 +51,7 @@ impl GoGoCarto {
         }
     }
 
-    pub fn graph_name(&self) -> String {
+    fn graph(&self) -> String {
         format!("gogocarto-{}", self.name)
     }
 
@@ -41,25 +59,7 @@ impl GoGoCarto {
         format!("{}/api/elements.json", self.root)
     }
 
-    pub fn harvest(
-        &self,
-        store: &AppStore,
-        validator: &Validator,
-        options: &HarvestOptions,
-        progress: impl Fn(usize, usize),
-    ) -> Result<HarvestOutcome, HarvestError> {
-        let (records, outcome) = self.fetch(store, options, progress)?;
-        store_records(
-            store,
-            validator,
-            &self.graph_name(),
-            &self.graph_name(),
-            records,
-            outcome,
-        )
-    }
-
-    pub fn fetch(
+    fn fetch_records(
         &self,
         store: &AppStore,
         options: &HarvestOptions,

@@ -25,6 +25,39 @@ pub use crate::vocab::{OWL_SAME_AS, SCHEMA_SAME_AS, TL_COUNTRY, TL_SHORT_DESCRIP
 /// Default HTTP timeout of a harvest request (whole request, body included).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// A platform we harvest: how its records are read, and which graph they replace.
+pub trait Source {
+    fn graph_name(&self) -> String;
+    /// Who the harvest's writes are attributed to in the meta graph.
+    fn network(&self) -> String;
+    /// Reads and maps every record; an error on any page is an error of the whole harvest.
+    fn fetch(
+        &self,
+        store: &AppStore,
+        options: &HarvestOptions,
+        progress: impl Fn(usize, usize),
+    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError>;
+
+    /// Reads everything, then replaces the graph in one validated write (see `store_records`).
+    fn harvest(
+        &self,
+        store: &AppStore,
+        validator: &Validator,
+        options: &HarvestOptions,
+        progress: impl Fn(usize, usize),
+    ) -> Result<HarvestOutcome, HarvestError> {
+        let (records, outcome) = self.fetch(store, options, progress)?;
+        store_records(
+            store,
+            validator,
+            &self.graph_name(),
+            &self.network(),
+            records,
+            outcome,
+        )
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct HarvestOptions {
     /// Timeout of each HTTP request, from connection to the end of the body.
