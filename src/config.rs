@@ -17,6 +17,8 @@ pub struct Config {
     pub admin_token: Option<String>,
     pub query_timeout_s: u64,
     pub max_body_bytes: usize,
+    /// Largest SPARQL answer served (it is built in memory before it is sent).
+    pub max_result_bytes: usize,
     /// Folders read at start-up.
     pub shapes_dir: PathBuf,
     pub fixtures_dir: PathBuf,
@@ -62,6 +64,7 @@ impl Default for Config {
             admin_token: None,
             query_timeout_s: 30,
             max_body_bytes: 10_000_000,
+            max_result_bytes: 100_000_000,
             shapes_dir: root.join("shapes"),
             fixtures_dir: root.join("fixtures"),
             ontology_dir: root.join("ontology"),
@@ -140,6 +143,9 @@ impl Config {
         }
         if let Some(v) = var(&key("MAX_BODY_BYTES")) {
             self.max_body_bytes = parsed(&key("MAX_BODY_BYTES"), v)?;
+        }
+        if let Some(v) = var(&key("MAX_RESULT_BYTES")) {
+            self.max_result_bytes = parsed(&key("MAX_RESULT_BYTES"), v)?;
         }
         if let Some(v) = var(&key("SHAPES_DIR")) {
             self.shapes_dir = v.into();

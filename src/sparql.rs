@@ -151,6 +151,8 @@ pub fn parse_query(
 #[derive(Clone)]
 pub struct QueryEngine {
     pub timeout: Duration,
+    /// Serialized answers larger than this are refused rather than held in memory.
+    pub max_result_bytes: usize,
     service_handler: Option<Arc<dyn Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync>>,
 }
 
@@ -169,6 +171,7 @@ impl QueryEngine {
     pub fn new(timeout: Duration) -> Self {
         Self {
             timeout,
+            max_result_bytes: 100_000_000,
             service_handler: None,
         }
     }
@@ -209,6 +212,7 @@ impl QueryEngine {
             })
         };
         let token_in_thread = token.clone();
+        let limit = self.max_result_bytes;
         let outcome = tokio::task::spawn_blocking(move || {
             let mut prepared = evaluator.for_query(parsed.query);
             let dataset = prepared.dataset_mut();
@@ -231,7 +235,7 @@ impl QueryEngine {
                 dataset.set_default_graph_as_union();
             }
             let results = prepared.on_store(&store).execute()?;
-            serialize_results(results, format, &token_in_thread)
+            serialize_results(results, format, &token_in_thread, limit)
         })
         .await;
         timer.abort();
@@ -242,8 +246,43 @@ impl QueryEngine {
                 tracing::debug!(error = %e, "query stopped by its timeout");
                 Err(Error::Timeout(timeout))
             }
+            Err(QueryEvaluationError::Unexpected(e)) if too_large(e.as_ref()).is_some() => {
+                Err(Error::BadRequest(format!(
+                    "the results are larger than {} bytes: add a LIMIT or narrow the query",
+                    too_large(e.as_ref()).unwrap_or_default()
+                )))
+            }
             Err(e) => Err(evaluation_error(e)),
         }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the results are larger than {0} bytes")]
+struct ResultsTooLarge(usize);
+
+fn too_large(e: &(dyn std::error::Error + 'static)) -> Option<usize> {
+    let io = e.downcast_ref::<std::io::Error>()?;
+    io.get_ref()?.downcast_ref::<ResultsTooLarge>().map(|t| t.0)
+}
+
+/// An in-memory answer that refuses to grow past its limit.
+struct Bounded {
+    buffer: Vec<u8>,
+    limit: usize,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buffer.len() + data.len() > self.limit {
+            return Err(std::io::Error::other(ResultsTooLarge(self.limit)));
+        }
+        self.buffer.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -267,7 +306,12 @@ fn serialize_results(
     results: QueryResults<'_>,
     format: ResultFormat,
     token: &CancellationToken,
+    limit: usize,
 ) -> Result<Vec<u8>, QueryEvaluationError> {
+    let sink = || Bounded {
+        buffer: Vec::new(),
+        limit,
+    };
     let alive = || {
         if token.is_cancelled() {
             Err(QueryEvaluationError::Cancelled)
@@ -279,26 +323,27 @@ fn serialize_results(
     match (results, format) {
         (QueryResults::Boolean(value), ResultFormat::Results(f)) => {
             QueryResultsSerializer::from_format(f)
-                .serialize_boolean_to_writer(Vec::new(), value)
+                .serialize_boolean_to_writer(sink(), value)
+                .map(|w| w.buffer)
                 .map_err(io)
         }
         (QueryResults::Solutions(solutions), ResultFormat::Results(f)) => {
             let mut writer = QueryResultsSerializer::from_format(f)
-                .serialize_solutions_to_writer(Vec::new(), solutions.variables().to_vec())
+                .serialize_solutions_to_writer(sink(), solutions.variables().to_vec())
                 .map_err(io)?;
             for solution in solutions {
                 alive()?;
                 writer.serialize(&solution?).map_err(io)?;
             }
-            writer.finish().map_err(io)
+            writer.finish().map(|w| w.buffer).map_err(io)
         }
         (QueryResults::Graph(triples), ResultFormat::Graph(f)) => {
-            let mut writer = rdf::serializer(f).for_writer(Vec::new());
+            let mut writer = rdf::serializer(f).for_writer(sink());
             for triple in triples {
                 alive()?;
                 writer.serialize_triple(&triple?).map_err(io)?;
             }
-            writer.finish().map_err(io)
+            writer.finish().map(|w| w.buffer).map_err(io)
         }
         _ => Err(QueryEvaluationError::Unexpected(
             "the result format does not match the query form".into(),

@@ -381,3 +381,25 @@ fn update_needs_the_admin_token() {
         .unwrap();
     assert_eq!(via_get.status(), StatusCode::BAD_REQUEST);
 }
+
+#[test]
+fn answers_over_the_result_limit_are_refused() {
+    let server = TestServer::start_with(|c| c.max_result_bytes = 10_000);
+    let response = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", "SELECT * WHERE { ?s ?p ?o }")])
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let problem: serde_json::Value = response.json().unwrap();
+    assert!(
+        problem["detail"].as_str().unwrap().contains("LIMIT"),
+        "{problem}"
+    );
+    let small = client()
+        .get(server.url("/sparql"))
+        .query(&[("query", "SELECT * WHERE { ?s ?p ?o } LIMIT 5")])
+        .send()
+        .unwrap();
+    assert_eq!(small.status(), StatusCode::OK);
+}

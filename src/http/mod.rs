@@ -53,7 +53,9 @@ impl AppState {
         let timeout = Duration::from_secs(config.query_timeout_s);
         let allowed = Arc::new(config.federation.service_allow_list.clone());
         // Each evaluation gets a handler that knows the evaluation's own deadline.
-        let engine = QueryEngine::new(timeout).with_service_handler(move || {
+        let mut engine = QueryEngine::new(timeout);
+        engine.max_result_bytes = config.max_result_bytes;
+        let engine = engine.with_service_handler(move || {
             Box::new(crate::federation::AllowListServiceHandler::new(
                 allowed.clone(),
                 timeout,
