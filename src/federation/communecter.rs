@@ -83,48 +83,8 @@ impl super::harvest::Source for Communecter {
         "communecter".into()
     }
 
-    fn fetch(
-        &self,
-        store: &AppStore,
-        options: &HarvestOptions,
-        progress: impl Fn(usize, usize),
-    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
-        self.fetch_records(store, options, progress)
-    }
-}
-
-impl Communecter {
-    pub fn new(root: &str) -> Self {
-        Self {
-            root: root.trim_end_matches('/').to_owned(),
-            types: vec![ElementType::Organization, ElementType::Project],
-            key: None,
-            tags: None,
-        }
-    }
-
-    /// `communecter`, or `communecter-{key}` when one source key is selected.
-    fn graph(&self) -> String {
-        match &self.key {
-            Some(key) => format!("communecter-{}", crate::writes::slugify(key)),
-            None => "communecter".into(),
-        }
-    }
-
-    pub fn page_url(&self, kind: ElementType, limit: usize, index: usize) -> String {
-        let mut url = format!("{}/api/{}/get", self.root, kind.segment());
-        if let Some(key) = &self.key {
-            url.push_str(&format!("/key/{key}"));
-        }
-        if let Some(tags) = &self.tags {
-            url.push_str(&format!("/tags/{tags}"));
-        }
-        url.push_str(&format!("/limit/{limit}/index/{index}"));
-        url
-    }
-
     /// Reads and maps every page; an error on any page is an error of the whole harvest.
-    fn fetch_records(
+    fn fetch(
         &self,
         store: &AppStore,
         options: &HarvestOptions,
@@ -199,6 +159,37 @@ impl Communecter {
             }
         }
         Ok((records, outcome))
+    }
+}
+
+impl Communecter {
+    pub fn new(root: &str) -> Self {
+        Self {
+            root: root.trim_end_matches('/').to_owned(),
+            types: vec![ElementType::Organization, ElementType::Project],
+            key: None,
+            tags: None,
+        }
+    }
+
+    /// `communecter`, or `communecter-{key}` when one source key is selected.
+    fn graph(&self) -> String {
+        match &self.key {
+            Some(key) => format!("communecter-{}", crate::writes::slugify(key)),
+            None => "communecter".into(),
+        }
+    }
+
+    pub fn page_url(&self, kind: ElementType, limit: usize, index: usize) -> String {
+        let mut url = format!("{}/api/{}/get", self.root, kind.segment());
+        if let Some(key) = &self.key {
+            url.push_str(&format!("/key/{key}"));
+        }
+        if let Some(tags) = &self.tags {
+            url.push_str(&format!("/tags/{tags}"));
+        }
+        url.push_str(&format!("/limit/{limit}/index/{index}"));
+        url
     }
 
     /// One element as a record of `{base}places/communecter-{id}` or

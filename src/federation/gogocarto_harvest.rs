@@ -34,37 +34,6 @@ impl super::harvest::Source for GoGoCarto {
         options: &HarvestOptions,
         progress: impl Fn(usize, usize),
     ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
-        self.fetch_records(store, options, progress)
-    }
-}
-
-impl GoGoCarto {
-    pub fn new(root: &str) -> Self {
-        let root = root.trim_end_matches('/').to_owned();
-        let host = url::Url::parse(&root)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_else(|| root.clone());
-        Self {
-            name: crate::writes::slugify(&host),
-            root,
-        }
-    }
-
-    fn graph(&self) -> String {
-        format!("gogocarto-{}", self.name)
-    }
-
-    pub fn elements_url(&self) -> String {
-        format!("{}/api/elements.json", self.root)
-    }
-
-    fn fetch_records(
-        &self,
-        store: &AppStore,
-        options: &HarvestOptions,
-        progress: impl Fn(usize, usize),
-    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
         let client = client(options)?;
         let url = self.elements_url();
         let page = fetch_json(&client, &url)?;
@@ -114,6 +83,28 @@ impl GoGoCarto {
         }
         progress(1, records.len());
         Ok((records, outcome))
+    }
+}
+
+impl GoGoCarto {
+    pub fn new(root: &str) -> Self {
+        let root = root.trim_end_matches('/').to_owned();
+        let host = url::Url::parse(&root)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned))
+            .unwrap_or_else(|| root.clone());
+        Self {
+            name: crate::writes::slugify(&host),
+            root,
+        }
+    }
+
+    fn graph(&self) -> String {
+        format!("gogocarto-{}", self.name)
+    }
+
+    pub fn elements_url(&self) -> String {
+        format!("{}/api/elements.json", self.root)
     }
 
     /// One element as the record of `{base}places/gogocarto-{name}-{id}`.

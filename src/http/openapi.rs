@@ -8,14 +8,7 @@ fn problem(description: &str) -> Value {
 
 fn rdf_body(description: &str) -> Value {
     let mut content = serde_json::Map::new();
-    for media in [
-        "application/ld+json",
-        "text/turtle",
-        "application/n-triples",
-        "application/n-quads",
-        "application/trig",
-        "application/rdf+xml",
-    ] {
+    for media in super::RDF_INPUT_TYPES {
         content.insert((*media).into(), json!({}));
     }
     json!({ "description": description, "required": true, "content": content })

@@ -190,15 +190,12 @@ pub async fn put(
 ) -> Result<Response> {
     let (network, graph) = own_graph(&state, &headers, raw)?;
     let add = body_graph(&state, &headers, body).await?;
-    let created = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let created_in = created.clone();
-    write(&state, network, graph, move |remove| {
-        created_in.store(remove.is_empty(), std::sync::atomic::Ordering::Relaxed);
+    let written = write(&state, network, graph, move |remove| {
         Ok(Change { add, remove })
     })
     .await?;
-    let created = created.load(std::sync::atomic::Ordering::Relaxed);
-    Ok(super::empty(if created {
+    // Nothing replaced: the graph is new.
+    Ok(super::empty(if written.change.remove.is_empty() {
         StatusCode::CREATED
     } else {
         StatusCode::NO_CONTENT
