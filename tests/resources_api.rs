@@ -2391,3 +2391,95 @@ fn graph_store_writes_only_the_own_graph() {
         "DELETE a deleted graph",
     );
 }
+
+/// Concurrent writes are committed in groups; each client still gets its own outcome: valid
+/// writes succeed, an invalid one gets a report about itself only, two writes minting the
+/// same name get two IRIs.
+#[test]
+fn grouped_writes_keep_their_own_outcomes() {
+    let server = start();
+    let http = client();
+    let before = list(&server, &http, "/places")["totalItems"]
+        .as_u64()
+        .unwrap();
+    let threads = 18;
+    let barrier = std::sync::Barrier::new(threads);
+    let outcomes: Vec<(usize, Answer)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|i| {
+                let (barrier, server) = (&barrier, &server);
+                scope.spawn(move || {
+                    let http = client();
+                    let body = match i % 3 {
+                        // The same name: minted IRIs must differ.
+                        0 => place(server, "Lieu jumeau"),
+                        // No name: invalid.
+                        1 => json!({
+                            "@context": context_url(server),
+                            "@id": iri(server, &format!("places/sans-nom-{i}")),
+                            "type": "Place",
+                            "description": "Sans nom"
+                        }),
+                        _ => place(server, &format!("Lieu groupé {i}")),
+                    };
+                    barrier.wait();
+                    let answer = send(
+                        http.post(server.url("/places"))
+                            .bearer_auth(RFFLAB_TOKEN)
+                            .header("content-type", JSON_LD)
+                            .header("prefer", "return=minimal")
+                            .body(body.to_string()),
+                    );
+                    (i, answer)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut locations = HashSet::new();
+    for (i, answer) in &outcomes {
+        if i % 3 == 1 {
+            assert_eq!(
+                answer.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{i}: {}",
+                answer.text()
+            );
+            let report = answer.json();
+            let focus: HashSet<&Value> = report["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| &r["focusNode"])
+                .collect();
+            assert_eq!(
+                focus,
+                HashSet::from([&json!(iri(&server, &format!("places/sans-nom-{i}")))]),
+                "the report of write {i} speaks of its own place only: {report}"
+            );
+        } else {
+            assert_eq!(answer.status, StatusCode::CREATED, "{i}: {}", answer.text());
+            assert!(answer.body.is_empty(), "return=minimal: no body");
+            assert_eq!(
+                answer.header("preference-applied").as_deref(),
+                Some("return=minimal")
+            );
+            let location = answer.header("location").expect("a Location");
+            assert!(locations.insert(location.clone()), "{location} given twice");
+            assert_eq!(get(&http, &location, Some(JSON_LD)).status, StatusCode::OK);
+        }
+    }
+    assert_eq!(locations.len(), 12);
+    let after = list(&server, &http, "/places")["totalItems"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(after, before + 12);
+    for i in (1..threads).step_by(3) {
+        let absent = get(
+            &http,
+            &server.url(&format!("/places/sans-nom-{i}")),
+            Some(JSON_LD),
+        );
+        assert_eq!(absent.status, StatusCode::NOT_FOUND);
+    }
+}

@@ -375,17 +375,19 @@ pub(super) fn write_error(state: &AppState, error: WriteError) -> Error {
         WriteError::NotFound(m) => Error::NotFound(m),
         WriteError::Conflict(m) => Error::Conflict(m),
         WriteError::Storage(e) => Error::internal(e),
+        WriteError::Internal(m) => Error::internal(anyhow::anyhow!(m)),
     }
 }
 
-/// Runs a write on a blocking thread: `prepare` builds it under the write lock.
+/// Runs a write on a blocking thread: `prepare` builds it under the write lock, as often as
+/// the group commit needs (so it clones what it consumes).
 async fn commit(
     state: &AppState,
-    prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError> + Send + 'static,
+    prepare: impl Fn(&AppStore) -> Result<Write, WriteError> + Send + 'static,
 ) -> Result<Write> {
     let store = state.store.clone();
     let validator = state.validator.clone();
-    tokio::task::spawn_blocking(move || store.commit_write(&validator, prepare))
+    tokio::task::spawn_blocking(move || store.commit_grouped(&validator, prepare))
         .await
         .map_err(Error::internal)?
         .map_err(|e| write_error(state, e))
@@ -436,7 +438,7 @@ pub async fn create(
     let graph = state.store.graph(&network);
     let base = state.store.base.as_str().trim_end_matches('/').to_owned();
     let write = commit(&state, move |store| {
-        let (iri, add) = writes::resource_triples(store, collection, quads, None)?;
+        let (iri, add) = writes::resource_triples(store, collection, quads.clone(), None)?;
         if store.exists(iri.as_ref())? {
             return Err(WriteError::Conflict(format!(
                 "<{iri}> already exists: use PUT {} to replace your statements about it",
@@ -444,8 +446,8 @@ pub async fn create(
             )));
         }
         Ok(Write {
-            network,
-            graph,
+            network: network.clone(),
+            graph: graph.clone(),
             change: Change {
                 add,
                 remove: Graph::new(),
@@ -455,7 +457,8 @@ pub async fn create(
     })
     .await?;
     let iri = write.resources[0].clone();
-    let mut response = created_or_ok(&state, collection, &iri, StatusCode::CREATED).await?;
+    let mut response =
+        created_or_ok(&state, &headers, collection, &iri, StatusCode::CREATED).await?;
     response.headers_mut().insert(
         header::LOCATION,
         HeaderValue::from_str(iri.as_str()).map_err(Error::internal)?,
@@ -463,12 +466,30 @@ pub async fn create(
     Ok(response)
 }
 
+/// The answer to a successful POST or PUT: the resource as it now reads, or nothing when the
+/// client asked for `Prefer: return=minimal` (RFC 7240), which spares a bulk client the
+/// description it would throw away.
 async fn created_or_ok(
     state: &AppState,
+    headers: &HeaderMap,
     collection: &Collection,
     iri: &NamedNode,
     status: StatusCode,
 ) -> Result<Response> {
+    let minimal = headers
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"));
+    if minimal {
+        let mut response = super::empty(status);
+        response.headers_mut().insert(
+            "preference-applied",
+            HeaderValue::from_static("return=minimal"),
+        );
+        return Ok(response);
+    }
     let triples = describe(state, iri).await?;
     let document = resource_document(state, collection, iri, &triples).await?;
     let mut response = with_type(
@@ -500,17 +521,17 @@ pub async fn replace(
     let existed_in = existed.clone();
     commit(&state, move |store| {
         check_if_match(store, &resource, expected.as_deref())?;
-        let (_, add) = writes::resource_triples(store, collection, quads, Some(&resource))?;
+        let (_, add) = writes::resource_triples(store, collection, quads.clone(), Some(&resource))?;
         let remove = store.statements_about(&graph, resource.as_ref())?;
         existed_in.store(
             store.exists(resource.as_ref())?,
             std::sync::atomic::Ordering::Relaxed,
         );
         Ok(Write {
-            network,
-            graph,
+            network: network.clone(),
+            graph: graph.clone(),
             change: Change { add, remove },
-            resources: vec![resource],
+            resources: vec![resource.clone()],
         })
     })
     .await?;
@@ -519,7 +540,7 @@ pub async fn replace(
     } else {
         StatusCode::CREATED
     };
-    created_or_ok(&state, collection, &iri, status).await
+    created_or_ok(&state, &headers, collection, &iri, status).await
 }
 
 pub async fn delete(
@@ -539,7 +560,12 @@ pub async fn delete(
                 "the graph of network {network} says nothing about <{iri}>: a network deletes only its own statements"
             )));
         }
-        Ok(Write { network, graph, change: Change { add: Graph::new(), remove }, resources: vec![iri] })
+        Ok(Write {
+            network: network.clone(),
+            graph: graph.clone(),
+            change: Change { add: Graph::new(), remove },
+            resources: vec![iri.clone()],
+        })
     })
     .await?;
     Ok(super::empty(StatusCode::NO_CONTENT))
@@ -569,7 +595,7 @@ pub async fn import(
         return Err(Error::BadRequest("the body holds no RDF statement".into()));
     }
     let write = commit(&state, move |store| {
-        let add: Graph = skolemize(store, quads.into_iter().map(Triple::from));
+        let add: Graph = skolemize(store, quads.iter().cloned().map(Triple::from));
         let mut resources = Vec::new();
         let mut remove = Graph::new();
         let mut seen = std::collections::HashSet::new();
@@ -586,8 +612,8 @@ pub async fn import(
             }
         }
         Ok(Write {
-            network,
-            graph,
+            network: network.clone(),
+            graph: graph.clone(),
             change: Change { add, remove },
             resources,
         })

@@ -28,6 +28,26 @@ pub enum Path {
 const MAX_DEPTH: usize = 64;
 
 impl Path {
+    /// Every predicate this path follows backwards (inside `sh:inversePath`, at any depth).
+    pub fn inverse_predicates(&self, inverted: bool, out: &mut HashSet<String>) {
+        match self {
+            Path::Predicate(p) => {
+                if inverted {
+                    out.insert(p.as_str().to_owned());
+                }
+            }
+            Path::Inverse(inner) => inner.inverse_predicates(true, out),
+            Path::Sequence(paths) | Path::Alternative(paths) => {
+                for path in paths {
+                    path.inverse_predicates(inverted, out);
+                }
+            }
+            Path::ZeroOrMore(inner) | Path::OneOrMore(inner) | Path::ZeroOrOne(inner) => {
+                inner.inverse_predicates(inverted, out)
+            }
+        }
+    }
+
     /// Parses the path rooted at `node` (the object of `sh:path` or `sh:resultPath`).
     pub fn from_graph(graph: &Graph, node: TermRef<'_>) -> Result<Path, ShaclError> {
         Self::parse(graph, node, 0)

@@ -71,7 +71,7 @@ impl Validator {
         change: &Change,
     ) -> ValidationReport {
         let view = StoreView::new(store, graph, change);
-        let focus = change.focus_nodes(&view);
+        let focus = change.focus_nodes(&view, &self.shapes);
         validate_nodes(&self.shapes, &view, &focus)
     }
 }

@@ -131,6 +131,10 @@ pub struct Shapes {
     pub(crate) by_class: HashMap<Term, Vec<ShapeId>>,
     pub(crate) by_subjects_of: HashMap<NamedNode, Vec<ShapeId>>,
     pub(crate) by_objects_of: HashMap<NamedNode, Vec<ShapeId>>,
+    /// Predicates whose objects a shape can see through the link (targets of
+    /// `sh:targetObjectsOf`, predicates of inverse paths): adding `s p o` can change the
+    /// validity of `o` only for these.
+    pub(crate) reaches_objects: HashSet<String>,
 }
 
 impl Shapes {
@@ -178,7 +182,13 @@ impl Shapes {
             by_class: HashMap::new(),
             by_subjects_of: HashMap::new(),
             by_objects_of: HashMap::new(),
+            reaches_objects: HashSet::new(),
         };
+        for shape in &shapes {
+            if let Some(path) = &shape.path {
+                path.inverse_predicates(false, &mut result.reaches_objects);
+            }
+        }
         for (id, shape) in shapes.iter().enumerate() {
             if shape.deactivated || shape.targets.is_empty() {
                 continue;
@@ -189,7 +199,10 @@ impl Shapes {
                     Target::Node(n) => result.by_node.entry(n.clone()).or_default(),
                     Target::Class(c) => result.by_class.entry(c.clone()).or_default(),
                     Target::SubjectsOf(p) => result.by_subjects_of.entry(p.clone()).or_default(),
-                    Target::ObjectsOf(p) => result.by_objects_of.entry(p.clone()).or_default(),
+                    Target::ObjectsOf(p) => {
+                        result.reaches_objects.insert(p.as_str().to_owned());
+                        result.by_objects_of.entry(p.clone()).or_default()
+                    }
                 };
                 if !list.contains(&id) {
                     list.push(id);

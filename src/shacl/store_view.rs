@@ -2,7 +2,7 @@
 //! write adds, minus the ones it removes from its own graph. Nothing is copied: look-ups go to
 //! the store and are corrected by the change.
 
-use super::{rdf::subject_ref, DataGraph};
+use super::{rdf::subject_ref, DataGraph, Shapes};
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef, Triple,
 };
@@ -17,10 +17,12 @@ pub struct Change {
 }
 
 impl Change {
-    /// The nodes a change touches or references: subjects and node objects of what it adds,
-    /// subjects of what it removes, and — when something is removed — the nodes that point to
-    /// a changed subject (their links may have lost their target).
-    pub fn focus_nodes(&self, view: &StoreView<'_>) -> Vec<Term> {
+    /// The nodes whose validity a change can alter: subjects of what it adds, objects of what
+    /// it adds when a shape looks at them through that link (`sh:targetObjectsOf`, inverse
+    /// paths), subjects of what it removes, and — when something is removed — the nodes that
+    /// point to a changed subject (their links may have lost their target). A link's target
+    /// is otherwise checked from the subject's side (`sh:class`, `sh:node`…).
+    pub fn focus_nodes(&self, view: &StoreView<'_>, shapes: &Shapes) -> Vec<Term> {
         let mut seen = HashSet::new();
         let mut focus = Vec::new();
         let mut push = |t: Term, focus: &mut Vec<Term>| {
@@ -30,7 +32,9 @@ impl Change {
         };
         for t in self.add.iter() {
             push(t.subject.into_owned().into(), &mut focus);
-            push(t.object.into_owned(), &mut focus);
+            if shapes.reaches_objects.contains(t.predicate.as_str()) {
+                push(t.object.into_owned(), &mut focus);
+            }
         }
         let removed_subjects: Vec<Term> = self
             .remove
