@@ -110,6 +110,7 @@ enum Command {
         #[arg(value_parser = ["communecter", "gogocarto"])]
         source: String,
         /// Root URL of the platform, e.g. https://www.communecter.org or a GoGoCarto map
+        /// (https://carte.example, or https://carte.example/api/elements.jsonld for its JSON-LD export)
         #[arg(long)]
         url: String,
         #[command(flatten)]

@@ -202,7 +202,7 @@ terms!("http://schema.org/"; SCHEMA_SAME_AS = "sameAs");
 
 terms!("http://www.w3.org/1999/02/22-rdf-syntax-ns#"; RDF_TYPE = "type");
 terms!("http://www.w3.org/2000/01/rdf-schema#"; RDFS_LABEL = "label", RDFS_SUBCLASS_OF = "subClassOf");
-terms!("http://www.w3.org/2001/XMLSchema#"; XSD_DECIMAL = "decimal", XSD_DATE = "date", XSD_BOOLEAN = "boolean", XSD_DATETIME = "dateTime", XSD_INTEGER = "integer");
+terms!("http://www.w3.org/2001/XMLSchema#"; XSD_DECIMAL = "decimal", XSD_DATE = "date", XSD_BOOLEAN = "boolean", XSD_DATETIME = "dateTime", XSD_INTEGER = "integer", XSD_DOUBLE = "double");
 terms!("http://www.w3.org/2004/02/skos/core#"; SKOS_PREF_LABEL = "prefLabel");
 terms!("http://purl.org/dc/terms/"; DCT_CREATOR = "creator", DCT_MODIFIED = "modified", DCT_SOURCE = "source");
 terms!("http://www.w3.org/ns/prov#"; PROV_WAS_ATTRIBUTED_TO = "wasAttributedTo");
@@ -345,4 +345,28 @@ impl Base {
     pub fn sparql_endpoint(&self) -> String {
         format!("{}sparql", self.base)
     }
+}
+
+/// GoGoCarto's JSON-LD export (`/api/elements.jsonld`): its remote context, never fetched, is
+/// answered from our bundled copy `ontology/contexts/gogocarto.jsonld`, whose terms give these
+/// properties.
+pub mod gogocarto {
+    use oxigraph::model::NamedNodeRef;
+
+    pub const CONTEXT_URL: &str =
+        "https://rawgit.com/jmvanel/rdf-convert/master/context-gogo.jsonld";
+
+    terms!("http://schema.org/";
+        NAME = "name",
+        ADDRESS = "address",
+        GEO = "geo",
+        KEYWORDS = "keywords",
+        STREET_ADDRESS = "streetAddress",
+        ADDRESS_LOCALITY = "addressLocality",
+        POSTAL_CODE = "postalCode",
+        ADDRESS_COUNTRY = "addressCountry",
+    );
+    terms!("http://www.w3.org/2000/01/rdf-schema#"; LABEL = "label", COMMENT = "comment");
+    terms!("http://xmlns.com/foaf/0.1/"; MBOX = "mbox", HOMEPAGE = "homepage");
+    terms!("http://www.w3.org/2003/01/geo/wgs84_pos#"; LAT = "lat", LONG = "long");
 }

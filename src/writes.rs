@@ -62,9 +62,12 @@ impl Write {
 
 /// A write waiting in the group-commit queue: how to prepare it, and where its outcome goes.
 pub(crate) struct Job {
-    prepare: Box<dyn Fn(&AppStore) -> Result<Write, WriteError> + Send>,
+    prepare: Box<Prepare>,
     done: std::sync::mpsc::SyncSender<Result<Write, WriteError>>,
 }
+
+/// Reads the store under the write lock and says what a write changes; may run twice.
+type Prepare = dyn Fn(&AppStore) -> Result<Write, WriteError> + Send;
 
 fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex

@@ -3,7 +3,7 @@
 
 use lieux_communs::config::Config;
 use lieux_communs::federation::communecter::Communecter;
-use lieux_communs::federation::gogocarto_harvest::GoGoCarto;
+use lieux_communs::federation::gogocarto_harvest::{Export, GoGoCarto};
 use lieux_communs::federation::harvest::{
     HarvestError, HarvestOptions, HarvestOutcome, Source as _,
 };
@@ -35,6 +35,8 @@ enum Reply {
 struct Partner {
     root: String,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
+    /// Every path requested, in order.
+    requested: Arc<Mutex<Vec<String>>>,
 }
 
 impl Partner {
@@ -48,16 +50,22 @@ impl Partner {
                 .collect::<HashMap<_, _>>(),
         ));
         let shared = routes.clone();
+        let requested: Arc<Mutex<Vec<String>>> = Arc::default();
+        let log = requested.clone();
         let server_root = root.clone();
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let routes = shared.clone();
+                let (routes, log) = (shared.clone(), log.clone());
                 let root = server_root.clone();
-                std::thread::spawn(move || serve(stream, &routes, &root));
+                std::thread::spawn(move || serve(stream, &routes, &log, &root));
             }
         });
-        Self { root, routes }
+        Self {
+            root,
+            routes,
+            requested,
+        }
     }
 
     fn set(&self, path: &str, reply: Reply) {
@@ -65,7 +73,12 @@ impl Partner {
     }
 }
 
-fn serve(mut stream: std::net::TcpStream, routes: &Mutex<HashMap<String, Reply>>, root: &str) {
+fn serve(
+    mut stream: std::net::TcpStream,
+    routes: &Mutex<HashMap<String, Reply>>,
+    log: &Mutex<Vec<String>>,
+    root: &str,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
@@ -79,6 +92,7 @@ fn serve(mut stream: std::net::TcpStream, routes: &Mutex<HashMap<String, Reply>>
         .next()
         .unwrap()
         .to_owned();
+    log.lock().unwrap().push(path.clone());
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
@@ -525,4 +539,93 @@ fn run_cli_reads_options_from_the_url() {
         lieux_communs::federation::harvest::run_cli("other", &partner.root, &config, |_, _| {})
             .unwrap_err();
     assert!(error.to_string().contains("unknown harvest source"));
+}
+
+/// GoGoCarto's JSON-LD export of a map gives the same places as its JSON export: its remote
+/// context is answered from our bundled copy, and any other remote context is refused without
+/// a request.
+#[test]
+fn gogocarto_jsonld_export_gives_the_same_places() {
+    let partner = Partner::start(&[
+        ("/api/elements.json", Reply::File("gogocarto/elements.json")),
+        (
+            "/api/elements.jsonld",
+            Reply::File("gogocarto/elements.jsonld"),
+        ),
+    ]);
+    let harvest = |url: &str| {
+        let state = state();
+        let mut harvester = GoGoCarto::new(url);
+        harvester.name = "carto".into();
+        let outcome = harvester.harvest(&state.store, &state.validator, &options(), |_, _| {});
+        (state, harvester, outcome)
+    };
+    let (from_json, _, json_outcome) = harvest(&partner.root);
+    let json_outcome = json_outcome.expect("JSON harvest");
+    let (from_jsonld, harvester, outcome) =
+        harvest(&format!("{}/api/elements.jsonld", partner.root));
+    assert_eq!(harvester.export, Export::JsonLd);
+    let outcome = outcome.expect("JSON-LD harvest");
+    assert_eq!(outcome.harvested, 3, "{outcome:?}");
+    let skipped = |o: &HarvestOutcome| {
+        let mut ids: Vec<String> = o.skipped.iter().map(|(id, _)| id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(skipped(&outcome), skipped(&json_outcome));
+    assert_eq!(skipped(&outcome), ["e5F6", "g7H8"]);
+
+    // The same triples, but for the harvest time and the link to the source record.
+    let graph = format!("{BASE}graphs/gogocarto-carto");
+    let comparable = |state: &AppState| -> Vec<String> {
+        graph_quads(state, &graph)
+            .iter()
+            .filter(|q| q.predicate.as_str() != "http://purl.org/dc/terms/modified")
+            .map(|q| {
+                format!("{} {} {}", q.subject, q.predicate, q.object).replace(".jsonld>", ".json>")
+            })
+            .collect()
+    };
+    let (json_triples, jsonld_triples) = (comparable(&from_json), comparable(&from_jsonld));
+    assert!(json_triples.len() > 20, "{json_triples:#?}");
+    assert_eq!(jsonld_triples, json_triples);
+    let halle = place("gogocarto-carto-a1b2");
+    assert_eq!(
+        objects(&from_jsonld, &halle, DCT_SOURCE),
+        [Term::from(node(&format!(
+            "{}/api/elements/a1B2.jsonld",
+            partner.root
+        )))]
+    );
+
+    // A remote context other than GoGoCarto's own: refused, nothing fetched, graph unchanged.
+    partner.set(
+        "/api/elements.jsonld",
+        Reply::File("gogocarto/elements-foreign-context.jsonld"),
+    );
+    partner.set(
+        "/context-gogo.jsonld",
+        Reply::File("gogocarto/elements.json"),
+    );
+    let before = graph_quads(&from_jsonld, &graph);
+    let error = harvester
+        .harvest(
+            &from_jsonld.store,
+            &from_jsonld.validator,
+            &options(),
+            |_, _| {},
+        )
+        .unwrap_err();
+    assert!(matches!(error, HarvestError::Format { .. }), "{error}");
+    assert!(error.to_string().contains("context-gogo.jsonld"), "{error}");
+    assert!(
+        !partner
+            .requested
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|p| p == "/context-gogo.jsonld"),
+        "the foreign context was fetched"
+    );
+    assert_eq!(graph_quads(&from_jsonld, &graph), before);
 }

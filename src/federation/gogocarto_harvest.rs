@@ -1,14 +1,37 @@
-//! GoGoCarto harvester: the elements of a map (`{url}/api/elements.json`, `gogofull` ontology)
-//! become tl:Place in `{base}graphs/gogocarto-{name}`. Mapping: docs/harvest-mapping.md.
+//! GoGoCarto harvester: the elements of a map become tl:Place in
+//! `{base}graphs/gogocarto-{name}`, read from `{url}/api/elements.json` (`gogofull` ontology)
+//! or from `{url}/api/elements.jsonld`. Mapping: docs/harvest-mapping.md.
 
 use super::harvest::{
-    client, fetch_json, harvest_time, HarvestError, HarvestOptions, HarvestOutcome, Record,
+    client, fetch, fetch_json, harvest_time, HarvestError, HarvestOptions, HarvestOutcome, Record,
     RecordBuilder,
 };
+use crate::rdf::{self, Contexts};
 use crate::store::AppStore;
-use crate::vocab;
-use oxigraph::model::{Literal, NamedNode};
-use serde_json::Value;
+use crate::vocab::{self, gogocarto as gogo};
+use oxigraph::model::{
+    Graph, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef, Triple,
+};
+use serde_json::{json, Map, Value};
+
+/// Which of GoGoCarto's element exports a harvest reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// `/api/elements.json`: `{"licence", "ontology": "gogofull", "data": [element…]}`.
+    Json,
+    /// `/api/elements.jsonld`: `{"@context": CONTEXT_URL, "@graph": [element…]}`, read as
+    /// JSON-LD with our bundled copy of the context.
+    JsonLd,
+}
+
+impl Export {
+    fn extension(self) -> &'static str {
+        match self {
+            Export::Json => "json",
+            Export::JsonLd => "jsonld",
+        }
+    }
+}
 
 /// A harvest of one GoGoCarto map.
 #[derive(Clone, Debug)]
@@ -17,6 +40,7 @@ pub struct GoGoCarto {
     pub root: String,
     /// Names the graph and the places: `gogocarto-{name}`. Default: the host, as a slug.
     pub name: String,
+    pub export: Export,
 }
 
 impl super::harvest::Source for GoGoCarto {
@@ -36,31 +60,22 @@ impl super::harvest::Source for GoGoCarto {
     ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
         let client = client(options)?;
         let url = self.elements_url();
-        let page = fetch_json(&client, &url)?;
+        let owned;
+        let elements = match self.export {
+            Export::Json => {
+                owned = fetch_json(&client, &url)?;
+                gogofull_elements(&url, &owned)?
+            }
+            Export::JsonLd => {
+                let body = fetch(&client, &url, "application/ld+json, application/json")?;
+                owned = Value::Array(jsonld_elements(&url, &body)?);
+                owned.as_array().map(Vec::as_slice).unwrap_or_default()
+            }
+        };
         let mut outcome = HarvestOutcome {
             pages: 1,
             ..Default::default()
         };
-        let elements = match page.get("data") {
-            Some(Value::Array(items)) => items,
-            _ => {
-                return Err(HarvestError::Format {
-                    url,
-                    message: "expected {\"licence\": …, \"ontology\": \"gogofull\", \"data\": […]}"
-                        .into(),
-                })
-            }
-        };
-        if let Some(ontology) = page.get("ontology").and_then(Value::as_str) {
-            if ontology != "gogofull" {
-                return Err(HarvestError::Format {
-                    url,
-                    message: format!(
-                        "ontology {ontology:?}: only gogofull is read (add ?ontology=gogofull)"
-                    ),
-                });
-            }
-        }
         let now = harvest_time();
         let mut records = Vec::new();
         for element in elements {
@@ -86,9 +101,172 @@ impl super::harvest::Source for GoGoCarto {
     }
 }
 
+/// The elements of a `gogofull` JSON export.
+fn gogofull_elements<'a>(url: &str, page: &'a Value) -> Result<&'a [Value], HarvestError> {
+    let elements = match page.get("data") {
+        Some(Value::Array(items)) => items,
+        _ => {
+            return Err(HarvestError::Format {
+                url: url.to_owned(),
+                message: "expected {\"licence\": …, \"ontology\": \"gogofull\", \"data\": […]}"
+                    .into(),
+            })
+        }
+    };
+    if let Some(ontology) = page.get("ontology").and_then(Value::as_str) {
+        if ontology != "gogofull" {
+            return Err(HarvestError::Format {
+                url: url.to_owned(),
+                message: format!(
+                    "ontology {ontology:?}: only gogofull is read (add ?ontology=gogofull)"
+                ),
+            });
+        }
+    }
+    Ok(elements)
+}
+
+/// The elements of a JSON-LD export, read by a JSON-LD processor whose only resolvable remote
+/// context is GoGoCarto's own (answered from our copy), then given back the element's JSON
+/// shape so that both exports go through the same mapping.
+fn jsonld_elements(url: &str, body: &[u8]) -> Result<Vec<Value>, HarvestError> {
+    let contexts = Contexts::default().with(
+        gogo::CONTEXT_URL,
+        include_bytes!("../../ontology/contexts/gogocarto.jsonld").to_vec(),
+    );
+    let quads = rdf::parse(
+        body,
+        rdf::JSON_LD,
+        url,
+        &GraphName::DefaultGraph,
+        true,
+        &contexts,
+    )
+    .map_err(|e| HarvestError::Format {
+        url: url.to_owned(),
+        message: format!("invalid JSON-LD: {e}"),
+    })?;
+    let graph: Graph = quads.into_iter().map(Triple::from).collect();
+    let nested: std::collections::HashSet<TermRef<'_>> = graph
+        .iter()
+        .filter(|t| t.predicate == gogo::ADDRESS || t.predicate == gogo::GEO)
+        .map(|t| t.object)
+        .collect();
+    let mut roots: Vec<NamedOrBlankNodeRef<'_>> = Vec::new();
+    for t in graph.iter() {
+        if !nested.contains(&TermRef::from(t.subject)) && !roots.contains(&t.subject) {
+            roots.push(t.subject);
+        }
+    }
+    Ok(roots
+        .into_iter()
+        .map(|node| element_json(&graph, node))
+        .collect())
+}
+
+/// One element node back in GoGoCarto's JSON shape (`id`, `name`, `address{…}`, `geo{…}`…).
+fn element_json(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Value {
+    let first = |subject: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>| {
+        graph
+            .object_for_subject_predicate(subject, p)
+            .map(json_value)
+    };
+    let nested = |p: NamedNodeRef<'_>, fields: &[(&str, NamedNodeRef<'_>)]| {
+        let inner = match graph.object_for_subject_predicate(node, p)? {
+            TermRef::NamedNode(n) => NamedOrBlankNodeRef::from(n),
+            TermRef::BlankNode(b) => NamedOrBlankNodeRef::from(b),
+            TermRef::Literal(l) => return Some(Value::String(l.value().to_owned())),
+        };
+        let object: Map<String, Value> = fields
+            .iter()
+            .filter_map(|(key, p)| Some(((*key).to_owned(), first(inner, *p)?)))
+            .collect();
+        Some(Value::Object(object))
+    };
+    let mut element = Map::new();
+    // The context's `@base` ends in a fragment, which IRI resolution drops: an element's id
+    // is the last segment of its IRI.
+    if let NamedOrBlankNodeRef::NamedNode(n) = node {
+        let id = n.as_str().rsplit(['/', '#']).next().unwrap_or_default();
+        element.insert("id".into(), json!(id));
+    }
+    let fields = [
+        (
+            "name",
+            first(node, gogo::NAME).or_else(|| first(node, gogo::LABEL)),
+        ),
+        ("description", first(node, gogo::COMMENT)),
+        ("email", first(node, gogo::MBOX)),
+        ("website", first(node, gogo::HOMEPAGE)),
+        (
+            "address",
+            nested(
+                gogo::ADDRESS,
+                &[
+                    ("streetAddress", gogo::STREET_ADDRESS),
+                    ("addressLocality", gogo::ADDRESS_LOCALITY),
+                    ("postalCode", gogo::POSTAL_CODE),
+                    ("addressCountry", gogo::ADDRESS_COUNTRY),
+                ],
+            ),
+        ),
+        (
+            "geo",
+            nested(
+                gogo::GEO,
+                &[("latitude", gogo::LAT), ("longitude", gogo::LONG)],
+            ),
+        ),
+    ];
+    for (key, value) in fields {
+        if let Some(value) = value {
+            element.insert(key.into(), value);
+        }
+    }
+    let categories: Vec<Value> = graph
+        .objects_for_subject_predicate(node, gogo::KEYWORDS)
+        .map(json_value)
+        .collect();
+    element.insert("categories".into(), Value::Array(categories));
+    Value::Object(element)
+}
+
+/// A term as the JSON value it came from: numbers and booleans by their datatype, IRIs and
+/// other literals as strings.
+fn json_value(term: TermRef<'_>) -> Value {
+    match term {
+        TermRef::Literal(l) if l.datatype() == vocab::XSD_BOOLEAN => json!(l.value() == "true"),
+        TermRef::Literal(l) if l.datatype() == vocab::XSD_INTEGER => l
+            .value()
+            .parse::<i64>()
+            .map_or_else(|_| json!(l.value()), |n| json!(n)),
+        TermRef::Literal(l) if l.datatype() == vocab::XSD_DOUBLE => l
+            .value()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| json!(l.value()), Value::Number),
+        TermRef::Literal(l) => json!(l.value()),
+        TermRef::NamedNode(n) => json!(n.as_str()),
+        TermRef::BlankNode(b) => json!(b.as_str()),
+    }
+}
+
 impl GoGoCarto {
+    /// `root` is the map's root, or the URL of one of its exports (`…/api/elements.jsonld`
+    /// picks the JSON-LD export; the default is the JSON one).
     pub fn new(root: &str) -> Self {
-        let root = root.trim_end_matches('/').to_owned();
+        let mut root = root.trim_end_matches('/').to_owned();
+        let mut export = Export::Json;
+        for (suffix, kind) in [
+            ("/api/elements.jsonld", Export::JsonLd),
+            ("/api/elements.json", Export::Json),
+        ] {
+            if let Some(stripped) = root.strip_suffix(suffix) {
+                (root, export) = (stripped.to_owned(), kind);
+                break;
+            }
+        }
         let host = url::Url::parse(&root)
             .ok()
             .and_then(|u| u.host_str().map(str::to_owned))
@@ -96,6 +274,7 @@ impl GoGoCarto {
         Self {
             name: crate::writes::slugify(&host),
             root,
+            export,
         }
     }
 
@@ -104,7 +283,7 @@ impl GoGoCarto {
     }
 
     pub fn elements_url(&self) -> String {
-        format!("{}/api/elements.json", self.root)
+        format!("{}/api/elements.{}", self.root, self.export.extension())
     }
 
     /// One element as the record of `{base}places/gogocarto-{name}-{id}`.
@@ -126,7 +305,12 @@ impl GoGoCarto {
         if let Some(geo) = element.get("geo").filter(|g| g.is_object()) {
             b.geo(geo.get("latitude"), geo.get("longitude"), "geo");
         }
-        let source = format!("{}/api/elements/{}.json", self.root, id);
+        let source = format!(
+            "{}/api/elements/{}.{}",
+            self.root,
+            id,
+            self.export.extension()
+        );
         b.provenance(Some(&source), None, now);
         b.finish()
     }

@@ -379,6 +379,19 @@ pub fn client(options: &HarvestOptions) -> Result<reqwest::blocking::Client, Har
 
 /// GET a JSON document; any HTTP error, timeout or malformed body is an error naming the URL.
 pub fn fetch_json(client: &reqwest::blocking::Client, url: &str) -> Result<Value, HarvestError> {
+    let body = fetch(client, url, "application/json")?;
+    serde_json::from_slice(&body).map_err(|e| HarvestError::Json {
+        url: url.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// The body of a successful GET, read within the client's timeout.
+pub fn fetch(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    accept: &str,
+) -> Result<Vec<u8>, HarvestError> {
     let transport = |e: reqwest::Error| HarvestError::Transport {
         url: url.to_owned(),
         message: if e.is_timeout() {
@@ -389,7 +402,7 @@ pub fn fetch_json(client: &reqwest::blocking::Client, url: &str) -> Result<Value
     };
     let response = client
         .get(url)
-        .header(reqwest::header::ACCEPT, "application/json")
+        .header(reqwest::header::ACCEPT, accept)
         .send()
         .map_err(transport)?;
     let status = response.status();
@@ -399,11 +412,7 @@ pub fn fetch_json(client: &reqwest::blocking::Client, url: &str) -> Result<Value
             status: status.as_u16(),
         });
     }
-    let body = response.bytes().map_err(transport)?;
-    serde_json::from_slice(&body).map_err(|e| HarvestError::Json {
-        url: url.to_owned(),
-        message: e.to_string(),
-    })
+    Ok(response.bytes().map_err(transport)?.to_vec())
 }
 
 /// Validates each record alone, links the places already known elsewhere, and replaces
