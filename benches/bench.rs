@@ -428,21 +428,27 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     let body =
         serde_json::json!({ "@context": state.store.base.context(), "@graph": graph }).to_string();
     let body_mb = body.len() as f64 / 1e6;
-    let started = Instant::now();
-    let response = http
-        .post(format!("{base}import"))
-        .bearer_auth("bench-token")
-        .header("content-type", "application/ld+json")
-        .body(body)
-        .send()?;
-    anyhow::ensure!(
-        response.status().is_success(),
-        "import: {} {}",
-        response.status(),
-        response.text()?
-    );
-    let import_secs = started.elapsed().as_secs_f64();
+    let import = |body: String| -> anyhow::Result<f64> {
+        let started = Instant::now();
+        let response = http
+            .post(format!("{base}import"))
+            .bearer_auth("bench-token")
+            .header("content-type", "application/ld+json")
+            .body(body)
+            .send()?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "import: {} {}",
+            response.status(),
+            response.text()?
+        );
+        Ok(started.elapsed().as_secs_f64())
+    };
+    let import_secs = import(body.clone())?;
     let import_rate = documents.len() as f64 / import_secs;
+    // The same export pushed again: every resource is replaced by what it already says.
+    let reimport_secs = import(body)?;
+    let reimport_rate = documents.len() as f64 / reimport_secs;
 
     // 2. One POST per resource, for new copies of the places (each validated in context):
     // first one client waiting for each full answer, then concurrent clients that ask for
@@ -477,6 +483,7 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     }
     let post_rate = sequential.len() as f64 / started.elapsed().as_secs_f64();
     let clients = 8;
+    eprintln!("api: {} POSTs from {clients} clients", places.len());
     let started = Instant::now();
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let workers: Vec<_> = (0..clients)
@@ -517,7 +524,8 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     writeln!(report, "# API benchmark — synthetic dataset ({} resources, JSON-LD documents of {} bytes on average)\n", documents.len(), mean_size)?;
     writeln!(report, "| what | figure | goal |")?;
     writeln!(report, "|---|---:|---:|")?;
-    writeln!(report, "| validated ingest, POST /import (the whole dataset, {body_mb:.0} MB, one request) | {import_rate:.0} documents/s ({import_secs:.1} s in all) | ≥ 2 000 |")?;
+    writeln!(report, "| validated ingest, POST /import (the whole dataset, {body_mb:.0} MB, one request, into an empty graph) | {import_rate:.0} documents/s ({import_secs:.1} s in all) | ≥ 2 000 |")?;
+    writeln!(report, "| validated ingest, the same POST /import again (each resource replaced by the same statements) | {reimport_rate:.0} documents/s ({reimport_secs:.1} s in all) | ≥ 2 000 |")?;
     writeln!(report, "| validated ingest, one POST per resource ({} places, one client, full answers) | {post_rate:.0} documents/s | ≥ 2 000 |", sequential.len())?;
     writeln!(report, "| validated ingest, one POST per resource ({} places, {clients} clients, `Prefer: return=minimal`) | {parallel_rate:.0} documents/s | ≥ 2 000 |", places.len())?;
     match wrk {

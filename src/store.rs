@@ -33,8 +33,6 @@ pub struct AppStore {
     pub base: Base,
     /// Serializes writes: a write is validated against the state it is committed to.
     pub(crate) write_lock: std::sync::Arc<std::sync::Mutex<()>>,
-    /// Writes waiting for the lock, committed together by whichever of them takes it.
-    pub(crate) write_queue: std::sync::Arc<std::sync::Mutex<Vec<crate::writes::Job>>>,
 }
 
 impl AppStore {
@@ -56,7 +54,6 @@ impl AppStore {
             store,
             base: Base::new(&config.base_iri),
             write_lock: Default::default(),
-            write_queue: Default::default(),
         })
     }
 

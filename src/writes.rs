@@ -6,8 +6,7 @@ use crate::shacl::{Change, ValidationReport};
 use crate::store::{now_literal, AppStore};
 use crate::vocab::{self, Collection};
 use oxigraph::model::{
-    BlankNode, Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef,
-    Quad, Term, Triple,
+    BlankNode, Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
 use std::collections::HashMap;
 
@@ -27,8 +26,6 @@ pub enum WriteError {
     Conflict(String),
     #[error(transparent)]
     Storage(#[from] oxigraph::store::StorageError),
-    #[error("{0}")]
-    Internal(String),
 }
 
 /// From this many added triples on, a write that only adds goes through the bulk loader.
@@ -43,38 +40,6 @@ pub struct Write {
     pub resources: Vec<NamedNode>,
 }
 
-impl Write {
-    /// The resources this write touches: those it is about and the owners of the subjects it
-    /// changes (`{iri}#address` belongs to `{iri}`).
-    fn owners(&self) -> std::collections::HashSet<String> {
-        let subjects = self.change.add.iter().chain(self.change.remove.iter());
-        subjects
-            .map(|t| match t.subject {
-                NamedOrBlankNodeRef::NamedNode(n) => {
-                    n.as_str().split('#').next().unwrap_or_default().to_owned()
-                }
-                NamedOrBlankNodeRef::BlankNode(b) => b.to_string(),
-            })
-            .chain(self.resources.iter().map(|r| r.as_str().to_owned()))
-            .collect()
-    }
-}
-
-/// A write waiting in the group-commit queue: how to prepare it, and where its outcome goes.
-pub(crate) struct Job {
-    prepare: Box<Prepare>,
-    done: std::sync::mpsc::SyncSender<Result<Write, WriteError>>,
-}
-
-/// Reads the store under the write lock and says what a write changes; may run twice.
-type Prepare = dyn Fn(&AppStore) -> Result<Write, WriteError> + Send;
-
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 impl AppStore {
     /// Prepares, validates and commits a write under the write lock: `prepare` reads the
     /// current state (what a PUT replaces, If-Match) and no other write slips between that
@@ -84,119 +49,22 @@ impl AppStore {
         validator: &Validator,
         prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError>,
     ) -> Result<Write, WriteError> {
-        let _guard = lock(&self.write_lock);
-        let write = prepare(self)?;
-        self.validate_and_apply(validator, write)
-    }
-
-    /// The same guarantees as [`Self::commit_write`], for many concurrent clients (group
-    /// commit): the write joins a queue; whoever takes the lock prepares every queued write,
-    /// validates them together and commits them in one transaction. Writes about the same
-    /// resource never share a group (the later one is prepared again after the earlier one is
-    /// committed), and when a group does not conform each write is validated and committed on
-    /// its own, so that every client gets its own report.
-    pub fn commit_grouped(
-        &self,
-        validator: &Validator,
-        prepare: impl Fn(&AppStore) -> Result<Write, WriteError> + Send + 'static,
-    ) -> Result<Write, WriteError> {
-        let (done, outcome) = std::sync::mpsc::sync_channel(1);
-        lock(&self.write_queue).push(Job {
-            prepare: Box::new(prepare),
-            done,
-        });
-        {
-            let _guard = lock(&self.write_lock);
-            let jobs = std::mem::take(&mut *lock(&self.write_queue));
-            self.run_group(validator, jobs);
-        }
-        // Our job was in this group or in one that held the lock before.
-        outcome.recv().unwrap_or_else(|_| {
-            Err(WriteError::Internal(
-                "the write was dropped before it was committed".into(),
-            ))
-        })
-    }
-
-    fn run_group(&self, validator: &Validator, jobs: Vec<Job>) {
-        // A write that cannot be prepared (409, 412, 400…) answers at once and leaves the group.
-        let prepare = |job: &Job| match (job.prepare)(self) {
-            Ok(write) => Some(write),
-            Err(e) => {
-                let _ = job.done.send(Err(e));
-                None
-            }
-        };
-        let mut group: Vec<(Job, Write)> = Vec::new();
-        let mut owners = std::collections::HashSet::new();
-        for job in jobs {
-            let Some(mut write) = prepare(&job) else {
-                continue;
-            };
-            let joins = group
-                .first()
-                .is_none_or(|(_, first)| first.graph == write.graph)
-                && write.owners().is_disjoint(&owners);
-            if !joins {
-                // It was prepared against a state the group is about to change.
-                self.commit_group(validator, std::mem::take(&mut group));
-                owners.clear();
-                let Some(again) = prepare(&job) else {
-                    continue;
-                };
-                write = again;
-            }
-            owners.extend(write.owners());
-            group.push((job, write));
-        }
-        self.commit_group(validator, group);
-    }
-
-    fn commit_group(&self, validator: &Validator, group: Vec<(Job, Write)>) {
-        if group.len() > 1 {
-            let mut change = Change::default();
-            for (_, write) in &group {
-                change.add.extend(write.change.add.iter());
-                change.remove.extend(write.change.remove.iter());
-            }
-            let graph = group[0].1.graph.as_ref();
-            if validator
-                .validate_change(&self.store, graph, &change)
-                .conforms
-            {
-                let writes: Vec<&Write> = group.iter().map(|(_, w)| w).collect();
-                match self.apply(&writes) {
-                    Ok(()) => {
-                        tracing::debug!(writes = group.len(), "group committed");
-                        for (job, write) in group {
-                            let _ = job.done.send(Ok(write));
-                        }
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "group commit failed");
-                        for (job, _) in group {
-                            let _ = job.done.send(Err(WriteError::Internal(e.to_string())));
-                        }
-                    }
-                }
-                return;
-            }
-        }
-        for (job, write) in group {
-            let _ = job.done.send(self.validate_and_apply(validator, write));
-        }
-    }
-
-    fn validate_and_apply(&self, validator: &Validator, write: Write) -> Result<Write, WriteError> {
+        let _guard = self
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = std::time::Instant::now();
+        let mut write = prepare(self)?;
+        let kept = write.change.keep_unchanged();
         let report = validator.validate_change(&self.store, write.graph.as_ref(), &write.change);
         if !report.conforms {
             return Err(WriteError::Invalid(report));
         }
         let validated = started.elapsed();
-        self.apply(&[&write])?;
+        let bulk = self.apply(&write, &kept)?;
         tracing::debug!(
             triples = write.change.add.len() + write.change.remove.len(),
+            bulk,
             validate_ms = validated.as_secs_f64() * 1e3,
             commit_ms = (started.elapsed() - validated).as_secs_f64() * 1e3,
             "write committed"
@@ -204,108 +72,97 @@ impl AppStore {
         Ok(write)
     }
 
-    /// Commits validated writes of one network and their provenance, atomically.
-    fn apply(&self, writes: &[&Write]) -> Result<(), WriteError> {
+    /// Commits a validated write and its provenance atomically (`kept`: added triples already
+    /// stored); says whether it went through the bulk loader.
+    fn apply(&self, write: &Write, kept: &Graph) -> Result<bool, WriteError> {
         let meta = self.graph(vocab::GRAPH_META);
+        let network = NamedNode::new_unchecked(self.base.resource("networks", &write.network));
         let now = now_literal();
-        let mut provenance = Vec::new();
-        for write in writes {
-            let network = NamedNode::new_unchecked(self.base.resource("networks", &write.network));
+        let mut provenance = vec![Quad::new(
+            write.graph.clone(),
+            vocab::PROV_WAS_ATTRIBUTED_TO,
+            network.clone(),
+            meta.clone(),
+        )];
+        for resource in &write.resources {
             provenance.push(Quad::new(
-                write.graph.clone(),
+                resource.clone(),
+                vocab::DCT_MODIFIED,
+                now.clone(),
+                meta.clone(),
+            ));
+            provenance.push(Quad::new(
+                resource.clone(),
                 vocab::PROV_WAS_ATTRIBUTED_TO,
                 network.clone(),
                 meta.clone(),
             ));
-            for resource in &write.resources {
-                provenance.push(Quad::new(
-                    resource.clone(),
-                    vocab::DCT_MODIFIED,
-                    now.clone(),
-                    meta.clone(),
-                ));
-                provenance.push(Quad::new(
-                    resource.clone(),
-                    vocab::PROV_WAS_ATTRIBUTED_TO,
-                    network.clone(),
-                    meta.clone(),
-                ));
-            }
         }
-        let added: usize = writes.iter().map(|w| w.change.add.len()).sum();
-        let resources = writes.iter().flat_map(|w| w.resources.iter());
-        if added >= BULK_WRITE_TRIPLES
-            && writes.iter().all(|w| w.change.remove.is_empty())
-            && !self.any_modified(resources.clone(), &meta)?
+        if write.change.add.len() >= BULK_WRITE_TRIPLES
+            && write.change.remove.is_empty()
+            && self.dated(&write.resources, &meta)?.is_empty()
         {
             // A large write of new resources only adds quads: Oxigraph's bulk loader writes them
-            // as sorted files that RocksDB takes in one atomic step, several times faster than a
-            // transaction of the same size.
+            // as sorted files that RocksDB takes in one atomic step (nothing is visible before
+            // `commit`), several times faster than a transaction of the same size.
             let mut loader = self.store.bulk_loader();
             loader.load_quads(
-                writes
+                write
+                    .change
+                    .add
                     .iter()
-                    .flat_map(|w| {
-                        w.change
-                            .add
-                            .iter()
-                            .map(|t| t.in_graph(&w.graph).into_owned())
-                    })
+                    .map(|t| t.in_graph(&write.graph).into_owned())
                     .chain(provenance),
             )?;
             loader.commit()?;
-            return Ok(());
+            return Ok(true);
         }
         let mut transaction = self.store.start_transaction()?;
-        for write in writes {
-            for t in write.change.remove.iter() {
-                transaction.remove(t.in_graph(&write.graph));
-            }
-            for t in write.change.add.iter() {
+        for t in write.change.remove.iter() {
+            transaction.remove(t.in_graph(&write.graph));
+        }
+        for t in write.change.add.iter() {
+            if !kept.contains(t) {
                 transaction.insert(t.in_graph(&write.graph));
             }
         }
-        for resource in resources {
-            let old: Vec<Quad> = transaction
-                .quads_for_pattern(
-                    Some(resource.as_ref().into()),
-                    Some(vocab::DCT_MODIFIED),
-                    None,
-                    Some(meta.as_ref().into()),
-                )
-                .collect::<Result<_, _>>()?;
-            for q in &old {
-                transaction.remove(q);
-            }
+        for q in &self.dated(&write.resources, &meta)? {
+            transaction.remove(q);
         }
         transaction.extend(&provenance);
         transaction.commit()?;
-        Ok(())
+        Ok(false)
     }
 
-    /// Whether the meta graph dates any of these resources (they were written before).
-    fn any_modified<'a>(
-        &self,
-        resources: impl Iterator<Item = &'a NamedNode>,
-        meta: &NamedNode,
-    ) -> Result<bool, WriteError> {
-        for resource in resources {
-            if self
-                .store
-                .quads_for_pattern(
-                    Some(resource.as_ref().into()),
-                    Some(vocab::DCT_MODIFIED),
-                    None,
-                    Some(meta.as_ref().into()),
-                )
-                .next()
-                .transpose()?
-                .is_some()
-            {
-                return Ok(true);
+    /// The meta graph's `dct:modified` of these resources: one look-up each for a few, one
+    /// pass over every date for many (an iterator per resource would cost more).
+    fn dated(&self, resources: &[NamedNode], meta: &NamedNode) -> Result<Vec<Quad>, WriteError> {
+        let pattern = |resource: Option<&NamedNode>| {
+            self.store.quads_for_pattern(
+                resource.map(|r| r.as_ref().into()),
+                Some(vocab::DCT_MODIFIED),
+                None,
+                Some(meta.as_ref().into()),
+            )
+        };
+        if resources.len() <= 64 {
+            let mut dates = Vec::new();
+            for resource in resources {
+                for quad in pattern(Some(resource)) {
+                    dates.push(quad?);
+                }
+            }
+            return Ok(dates);
+        }
+        let wanted: std::collections::HashSet<&NamedNode> = resources.iter().collect();
+        let mut dates = Vec::new();
+        for quad in pattern(None) {
+            let quad = quad?;
+            if matches!(&quad.subject, NamedOrBlankNode::NamedNode(n) if wanted.contains(n)) {
+                dates.push(quad);
             }
         }
-        Ok(false)
+        Ok(dates)
     }
 
     /// What `graph` says about a resource: its triples and those of the nodes it owns
@@ -315,23 +172,40 @@ impl AppStore {
         graph: &NamedNode,
         resource: NamedNodeRef<'_>,
     ) -> Result<Graph, WriteError> {
+        self.statements_about_all(graph, std::slice::from_ref(&resource.into_owned()))
+    }
+
+    /// [`Self::statements_about`] for many resources in one pass over the graph: fragment IRIs
+    /// may be unlinked leftovers, so only a scan finds them all.
+    pub fn statements_about_all(
+        &self,
+        graph: &NamedNode,
+        resources: &[NamedNode],
+    ) -> Result<Graph, WriteError> {
+        let wanted: std::collections::HashSet<&str> =
+            resources.iter().map(NamedNode::as_str).collect();
         let mut out = Graph::new();
-        let prefix = format!("{}#", resource.as_str());
-        let mut queue: Vec<NamedOrBlankNode> = vec![resource.into_owned().into()];
-        // Fragment IRIs may be unlinked leftovers: take every subject of the graph below the resource.
+        let mut blank_nodes = Vec::new();
         for quad in self
             .store
             .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
         {
             let quad = quad?;
-            if let NamedOrBlankNode::NamedNode(n) = &quad.subject {
-                if n.as_str().starts_with(&prefix) {
-                    queue.push(quad.subject.clone());
+            let owned = match &quad.subject {
+                NamedOrBlankNode::NamedNode(n) => {
+                    wanted.contains(n.as_str().split('#').next().unwrap_or_default())
                 }
+                NamedOrBlankNode::BlankNode(_) => false,
+            };
+            if owned {
+                if let Term::BlankNode(b) = &quad.object {
+                    blank_nodes.push(NamedOrBlankNode::from(b.clone()));
+                }
+                out.insert(&Triple::from(quad));
             }
         }
         let mut seen = std::collections::HashSet::new();
-        while let Some(node) = queue.pop() {
+        while let Some(node) = blank_nodes.pop() {
             if !seen.insert(node.clone()) {
                 continue;
             }
@@ -343,7 +217,7 @@ impl AppStore {
             ) {
                 let quad = quad?;
                 if let Term::BlankNode(b) = &quad.object {
-                    queue.push(b.clone().into());
+                    blank_nodes.push(b.clone().into());
                 }
                 out.insert(&Triple::from(quad));
             }
@@ -586,112 +460,7 @@ fn mint(store: &AppStore, collection: &Collection, name: &str) -> Result<NamedNo
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::config::Config;
-
-    /// Queues writes behind a held lock so that they are committed as one group, and checks
-    /// that each keeps its own outcome.
-    #[test]
-    fn a_group_commits_together_and_answers_each_write() {
-        let config = Config {
-            memory: true,
-            base_iri: "http://example.org/".into(),
-            ..Config::default()
-        };
-        let store = AppStore::open(&config).unwrap();
-        let shapes = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shapes");
-        let validator = Validator::load(&shapes).unwrap();
-        let graph = store.graph("rfflab");
-        let place = |slug: &str, name: Option<&str>| {
-            let iri = NamedNode::new_unchecked(store.base.resource("places", slug));
-            let mut add = Graph::new();
-            add.insert(&Triple::new(iri.clone(), vocab::RDF_TYPE, vocab::PLACE));
-            if let Some(name) = name {
-                add.insert(&Triple::new(
-                    iri.clone(),
-                    vocab::NAME,
-                    oxigraph::model::Literal::new_simple_literal(name),
-                ));
-            }
-            Write {
-                network: "rfflab".into(),
-                graph: graph.clone(),
-                change: Change {
-                    add,
-                    remove: Graph::new(),
-                },
-                resources: vec![iri],
-            }
-        };
-        let run_held = |writes: &[(&str, Option<&str>)]| -> Vec<Result<Write, WriteError>> {
-            let held = lock(&store.write_lock);
-            std::thread::scope(|scope| {
-                let writers: Vec<_> = writes
-                    .iter()
-                    .map(|(slug, name)| {
-                        let (store, validator) = (&store, &validator);
-                        let write = place(slug, *name);
-                        scope.spawn(move || {
-                            store.commit_grouped(validator, move |_| {
-                                Ok(Write {
-                                    network: write.network.clone(),
-                                    graph: write.graph.clone(),
-                                    change: write.change.clone(),
-                                    resources: write.resources.clone(),
-                                })
-                            })
-                        })
-                    })
-                    .collect();
-                while lock(&store.write_queue).len() < writes.len() {
-                    std::thread::sleep(std::time::Duration::from_millis(5));
-                }
-                drop(held);
-                writers.into_iter().map(|w| w.join().unwrap()).collect()
-            })
-        };
-        let outcomes = run_held(&[
-            ("a", Some("A")),
-            ("b", None),
-            ("c", Some("C")),
-            ("a", Some("A2")),
-        ]);
-        for i in [0, 2] {
-            if let Err(e) = &outcomes[i] {
-                match e {
-                    WriteError::Invalid(report) => panic!("write {i}: {}", report.to_text()),
-                    other => panic!("write {i}: {other}"),
-                }
-            }
-        }
-        // The second write of `a` was validated after the first was committed: a second name
-        // breaks `sh:maxCount 1`.
-        match &outcomes[3] {
-            Err(WriteError::Invalid(report)) => assert!(report.to_text().contains("/places/a>")),
-            _ => panic!("a second name for the same place is refused"),
-        }
-        match &outcomes[1] {
-            Err(WriteError::Invalid(report)) => {
-                assert!(report
-                    .results
-                    .iter()
-                    .all(|r| r.focus_node.to_string().contains("/places/b")));
-            }
-            _ => panic!("the nameless place is refused"),
-        }
-        let names = |slug: &str| {
-            let iri = NamedNode::new_unchecked(store.base.resource("places", slug));
-            store
-                .store
-                .quads_for_pattern(Some(iri.as_ref().into()), Some(vocab::NAME), None, None)
-                .count()
-        };
-        assert_eq!((names("a"), names("b"), names("c")), (1, 0, 1));
-        // A group that conforms as a whole is committed as one.
-        let outcomes = run_held(&[("d", Some("D")), ("e", Some("E")), ("f", Some("F"))]);
-        assert!(outcomes.iter().all(Result::is_ok));
-        assert_eq!((names("d"), names("e"), names("f")), (1, 1, 1));
-    }
+    use super::slugify;
 
     #[test]
     fn slugs_are_ascii_and_readable() {

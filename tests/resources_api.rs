@@ -2392,11 +2392,11 @@ fn graph_store_writes_only_the_own_graph() {
     );
 }
 
-/// Concurrent writes are committed in groups; each client still gets its own outcome: valid
-/// writes succeed, an invalid one gets a report about itself only, two writes minting the
-/// same name get two IRIs.
+/// Concurrent POSTs each get their own outcome: valid ones succeed (with no body under
+/// `Prefer: return=minimal`), an invalid one gets a report about itself only, writes minting
+/// the same name get distinct IRIs.
 #[test]
-fn grouped_writes_keep_their_own_outcomes() {
+fn concurrent_posts_keep_their_own_outcomes() {
     let server = start();
     let http = client();
     let before = list(&server, &http, "/places")["totalItems"]
@@ -2482,4 +2482,87 @@ fn grouped_writes_keep_their_own_outcomes() {
         );
         assert_eq!(absent.status, StatusCode::NOT_FOUND);
     }
+}
+
+/// An import of many new resources goes through Oxigraph's bulk loader: it must read back like
+/// any write, be replaced by a later import, and leave nothing behind when it is invalid.
+#[test]
+fn large_imports_are_validated_atomic_and_replaceable() {
+    let server = start();
+    let http = client();
+    let count = 3_000; // 5 triples each: over the bulk loader's threshold (10 000)
+    let graph = |name_of: &dyn Fn(usize) -> String, postal: &str| {
+        let nodes: Vec<Value> = (0..count)
+            .map(|i| {
+                json!({
+                    "@id": iri(&server, &format!("places/en-nombre-{i}")),
+                    "type": "Place",
+                    "name": name_of(i),
+                    "address": {
+                        "@id": iri(&server, &format!("places/en-nombre-{i}#address")),
+                        "postalCode": postal,
+                        "locality": "Rennes"
+                    }
+                })
+            })
+            .collect();
+        json!({ "@context": context_url(&server), "@graph": nodes }).to_string()
+    };
+    let import = |body: String| {
+        send(write(
+            &http,
+            reqwest::Method::POST,
+            &server.url("/import"),
+            Some(RFFLAB_TOKEN),
+            Some(JSON_LD),
+            body,
+        ))
+    };
+    let before = quad_count(&server, &http);
+    let answer = import(graph(&|i| format!("Lieu n° {i}"), "35000"));
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(answer.json()["resources"], json!(count));
+    let read = get(&http, &server.url("/places/en-nombre-1234"), Some(JSON_LD));
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text());
+    assert_eq!(read.json()["name"], json!("Lieu n° 1234"));
+    let rfflab = iri(&server, "networks/rfflab");
+    assert!(ask(
+        &server,
+        &http,
+        &format!(
+            "ASK {{ GRAPH <{}> {{ <{}> <http://purl.org/dc/terms/modified> ?d ; <http://www.w3.org/ns/prov#wasAttributedTo> <{rfflab}> }} }}",
+            iri(&server, "graphs/meta"),
+            iri(&server, "places/en-nombre-1999")
+        )
+    ));
+    let imported = quad_count(&server, &http);
+    assert!(
+        imported >= before + 6 * count as u64,
+        "{before} → {imported}"
+    );
+
+    // Invalid (a postal code of 4 digits everywhere): 422, nothing changes.
+    let answer = import(graph(&|i| format!("Autre nom {i}"), "3500"));
+    assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(quad_count(&server, &http), imported);
+
+    // A new import of the same resources replaces them: one name each, no leftovers.
+    let answer = import(graph(&|i| format!("Nouveau nom {i}"), "35700"));
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(quad_count(&server, &http), imported);
+    let stored = triples(
+        &server,
+        &get(
+            &http,
+            &server.url("/places/en-nombre-7"),
+            Some("application/n-triples"),
+        )
+        .body,
+        RdfFormat::NTriples,
+    );
+    let place7 = iri(&server, "places/en-nombre-7");
+    assert_eq!(
+        literal_values(&objects_of(&stored, &place7, &format!("{TL}name"))),
+        ["Nouveau nom 7"]
+    );
 }

@@ -375,19 +375,17 @@ pub(super) fn write_error(state: &AppState, error: WriteError) -> Error {
         WriteError::NotFound(m) => Error::NotFound(m),
         WriteError::Conflict(m) => Error::Conflict(m),
         WriteError::Storage(e) => Error::internal(e),
-        WriteError::Internal(m) => Error::internal(anyhow::anyhow!(m)),
     }
 }
 
-/// Runs a write on a blocking thread: `prepare` builds it under the write lock, as often as
-/// the group commit needs (so it clones what it consumes).
+/// Runs a write on a blocking thread: `prepare` builds it under the write lock.
 async fn commit(
     state: &AppState,
-    prepare: impl Fn(&AppStore) -> Result<Write, WriteError> + Send + 'static,
+    prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError> + Send + 'static,
 ) -> Result<Write> {
     let store = state.store.clone();
     let validator = state.validator.clone();
-    tokio::task::spawn_blocking(move || store.commit_grouped(&validator, prepare))
+    tokio::task::spawn_blocking(move || store.commit_write(&validator, prepare))
         .await
         .map_err(Error::internal)?
         .map_err(|e| write_error(state, e))
@@ -438,7 +436,7 @@ pub async fn create(
     let graph = state.store.graph(&network);
     let base = state.store.base.as_str().trim_end_matches('/').to_owned();
     let write = commit(&state, move |store| {
-        let (iri, add) = writes::resource_triples(store, collection, quads.clone(), None)?;
+        let (iri, add) = writes::resource_triples(store, collection, quads, None)?;
         if store.exists(iri.as_ref())? {
             return Err(WriteError::Conflict(format!(
                 "<{iri}> already exists: use PUT {} to replace your statements about it",
@@ -446,8 +444,8 @@ pub async fn create(
             )));
         }
         Ok(Write {
-            network: network.clone(),
-            graph: graph.clone(),
+            network,
+            graph,
             change: Change {
                 add,
                 remove: Graph::new(),
@@ -521,17 +519,17 @@ pub async fn replace(
     let existed_in = existed.clone();
     commit(&state, move |store| {
         check_if_match(store, &resource, expected.as_deref())?;
-        let (_, add) = writes::resource_triples(store, collection, quads.clone(), Some(&resource))?;
+        let (_, add) = writes::resource_triples(store, collection, quads, Some(&resource))?;
         let remove = store.statements_about(&graph, resource.as_ref())?;
         existed_in.store(
             store.exists(resource.as_ref())?,
             std::sync::atomic::Ordering::Relaxed,
         );
         Ok(Write {
-            network: network.clone(),
-            graph: graph.clone(),
+            network,
+            graph,
             change: Change { add, remove },
-            resources: vec![resource.clone()],
+            resources: vec![resource],
         })
     })
     .await?;
@@ -561,10 +559,10 @@ pub async fn delete(
             )));
         }
         Ok(Write {
-            network: network.clone(),
-            graph: graph.clone(),
+            network,
+            graph,
             change: Change { add: Graph::new(), remove },
-            resources: vec![iri.clone()],
+            resources: vec![iri],
         })
     })
     .await?;
@@ -595,25 +593,20 @@ pub async fn import(
         return Err(Error::BadRequest("the body holds no RDF statement".into()));
     }
     let write = commit(&state, move |store| {
-        let add: Graph = skolemize(store, quads.iter().cloned().map(Triple::from));
+        let add: Graph = skolemize(store, quads.into_iter().map(Triple::from));
         let mut resources = Vec::new();
-        let mut remove = Graph::new();
         let mut seen = std::collections::HashSet::new();
         for t in add.iter() {
             if let oxigraph::model::NamedOrBlankNodeRef::NamedNode(n) = t.subject {
-                let n = n.into_owned();
-                if n.as_str().contains('#') || !seen.insert(n.clone()) {
-                    continue;
+                if !n.as_str().contains('#') && seen.insert(n) {
+                    resources.push(n.into_owned());
                 }
-                for old in store.statements_about(&graph, n.as_ref())?.iter() {
-                    remove.insert(old);
-                }
-                resources.push(n);
             }
         }
+        let remove = store.statements_about_all(&graph, &resources)?;
         Ok(Write {
-            network: network.clone(),
-            graph: graph.clone(),
+            network,
+            graph,
             change: Change { add, remove },
             resources,
         })

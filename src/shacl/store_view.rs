@@ -17,6 +17,20 @@ pub struct Change {
 }
 
 impl Change {
+    /// Takes out of `remove` the triples that `add` puts back, and returns them: they stay as
+    /// they are (a network re-sending its export changes only what differs).
+    pub fn keep_unchanged(&mut self) -> oxigraph::model::Graph {
+        let kept: oxigraph::model::Graph = self
+            .remove
+            .iter()
+            .filter(|t| self.add.contains(*t))
+            .collect();
+        if !kept.is_empty() {
+            self.remove = self.remove.iter().filter(|t| !kept.contains(*t)).collect();
+        }
+        kept
+    }
+
     /// The nodes whose validity a change can alter: subjects of what it adds, objects of what
     /// it adds when a shape looks at them through that link (`sh:targetObjectsOf`, inverse
     /// paths), subjects of what it removes, and — when something is removed — the nodes that
@@ -36,7 +50,7 @@ impl Change {
                 push(t.object.into_owned(), &mut focus);
             }
         }
-        let removed_subjects: Vec<Term> = self
+        let removed_subjects: HashSet<Term> = self
             .remove
             .iter()
             .map(|t| Term::from(t.subject.into_owned()))
