@@ -19,6 +19,8 @@ pub fn document(base: &str) -> Value {
         "schema": { "type": "string", "enum": ["places", "commons", "contributors", "pledges", "campaigns", "networks"] } });
     let slug = json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[a-z0-9-]+$" } });
     let query_param = |name: &str, description: &str| json!({ "name": name, "in": "query", "schema": { "type": "string" }, "description": description });
+    let prefer = json!({ "name": "Prefer", "in": "header", "schema": { "type": "string", "enum": ["return=minimal", "return=representation"] },
+        "description": "return=minimal (RFC 7240): no body in the answer (Preference-Applied: return=minimal)" });
     let resource = json!({ "description": "the resource, by Accept: application/ld+json (default), text/turtle, application/n-triples, application/n-quads, application/rdf+xml, text/html" });
     let write_errors = |mut responses: serde_json::Map<String, Value>| {
         responses.insert(
@@ -58,12 +60,12 @@ pub fn document(base: &str) -> Value {
             "/{collection}": {
                 "get": { "summary": "a Hydra collection", "parameters": [collection.clone(), query_param("q", "name contains (accent- and case-insensitive)"), query_param("network", "slug or IRI"), query_param("tag", "tag"), query_param("region", "postal code prefix or region name"), query_param("commons", "slug or IRI"), query_param("page", "from 1"), query_param("limit", "1 to 200")],
                     "responses": { "200": { "description": "JSON-LD collection (member, totalItems, view)" }, "400": problem("bad paging"), "404": problem("unknown collection") } },
-                "post": { "summary": "create a resource in the network's graph", "security": [{ "network": [] }], "parameters": [collection.clone()], "requestBody": rdf_body("the resource; without @id the IRI is minted from its name"),
+                "post": { "summary": "create a resource in the network's graph", "security": [{ "network": [] }], "parameters": [collection.clone(), prefer.clone()], "requestBody": rdf_body("the resource; without @id the IRI is minted from its name"),
                     "responses": write_errors(serde_json::Map::from_iter([("201".to_owned(), json!({ "description": "created; Location is the IRI" })), ("409".to_owned(), problem("already exists"))])) }
             },
             "/{collection}/{slug}": {
                 "get": { "summary": "one resource", "parameters": [collection.clone(), slug.clone()], "responses": { "200": resource, "304": { "description": "If-None-Match matched" }, "404": problem("unknown resource"), "406": problem("no acceptable format") } },
-                "put": { "summary": "replace this network's statements about the resource", "security": [{ "network": [] }], "parameters": [collection.clone(), slug.clone()], "requestBody": rdf_body("the resource"),
+                "put": { "summary": "replace this network's statements about the resource", "security": [{ "network": [] }], "parameters": [collection.clone(), slug.clone(), prefer], "requestBody": rdf_body("the resource"),
                     "responses": write_errors(serde_json::Map::from_iter([("200".to_owned(), json!({ "description": "replaced" })), ("201".to_owned(), json!({ "description": "created" })), ("412".to_owned(), problem("If-Match does not match"))])) },
                 "delete": { "summary": "delete this network's statements about the resource", "security": [{ "network": [] }], "parameters": [collection, slug],
                     "responses": { "204": { "description": "deleted" }, "401": problem("no token"), "404": problem("nothing of this network about it"), "412": problem("If-Match does not match"), "422": { "description": "the deletion breaks other resources' links" } } }
