@@ -51,6 +51,9 @@ pub struct NetworkConfig {
 pub struct FederationConfig {
     /// SPARQL endpoints a `SERVICE` clause may call; any other is refused.
     pub service_allow_list: Vec<String>,
+    /// PEM files of certificate authorities trusted for HTTPS harvests and `SERVICE` calls,
+    /// besides the public ones (partners behind a private CA).
+    pub ca_certificates: Vec<PathBuf>,
 }
 
 impl Default for Config {

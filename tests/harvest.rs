@@ -41,8 +41,39 @@ struct Partner {
 
 impl Partner {
     fn start(routes: &[(&str, Reply)]) -> Self {
+        Self::start_with(routes, None)
+    }
+
+    /// The same partner behind HTTPS, with the certificate of fixtures/tls (127.0.0.1, issued
+    /// by the test CA fixtures/tls/ca.pem).
+    fn start_tls(routes: &[(&str, Reply)]) -> Self {
+        let tls = |file: &str| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/tls")
+                .join(file)
+        };
+        use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+        let certificates: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_file_iter(tls("server.pem"))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        let key = PrivateKeyDer::from_pem_file(tls("server.key")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certificates, key)
+        .unwrap();
+        Self::start_with(routes, Some(Arc::new(config)))
+    }
+
+    fn start_with(routes: &[(&str, Reply)], tls: Option<Arc<rustls::ServerConfig>>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let root = format!("http://{}", listener.local_addr().unwrap());
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let root = format!("{scheme}://{}", listener.local_addr().unwrap());
         let routes = Arc::new(Mutex::new(
             routes
                 .iter()
@@ -57,8 +88,21 @@ impl Partner {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
                 let (routes, log) = (shared.clone(), log.clone());
-                let root = server_root.clone();
-                std::thread::spawn(move || serve(stream, &routes, &log, &root));
+                let (root, tls) = (server_root.clone(), tls.clone());
+                std::thread::spawn(move || match tls {
+                    Some(config) => {
+                        let Ok(connection) = rustls::ServerConnection::new(config) else {
+                            return;
+                        };
+                        serve(
+                            rustls::StreamOwned::new(connection, stream),
+                            &routes,
+                            &log,
+                            &root,
+                        )
+                    }
+                    None => serve(stream, &routes, &log, &root),
+                });
             }
         });
         Self {
@@ -74,12 +118,12 @@ impl Partner {
 }
 
 fn serve(
-    mut stream: std::net::TcpStream,
+    mut stream: impl std::io::Read + Write,
     routes: &Mutex<HashMap<String, Reply>>,
     log: &Mutex<Vec<String>>,
     root: &str,
 ) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut reader = BufReader::new(&mut stream);
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() {
         return;
@@ -99,6 +143,7 @@ fn serve(
             break;
         }
     }
+    drop(reader);
     let reply = routes.lock().unwrap().get(&path).cloned();
     let head = |status: &str, length: usize| {
         format!(
@@ -628,4 +673,47 @@ fn gogocarto_jsonld_export_gives_the_same_places() {
         "the foreign context was fetched"
     );
     assert_eq!(graph_quads(&from_jsonld, &graph), before);
+}
+
+/// Harvests speak HTTPS: a partner whose certificate comes from an authority we do not know is
+/// refused with a clear error; once `federation.ca_certificates` names that authority, the
+/// harvest goes through.
+#[test]
+fn https_partners_need_a_trusted_certificate() {
+    let partner =
+        Partner::start_tls(&[("/api/elements.json", Reply::File("gogocarto/elements.json"))]);
+    assert!(partner.root.starts_with("https://127.0.0.1:"));
+    let state = state();
+    let mut harvester = GoGoCarto::new(&partner.root);
+    harvester.name = "carto".into();
+    let error = harvester
+        .harvest(&state.store, &state.validator, &options(), |_, _| {})
+        .unwrap_err();
+    assert!(
+        matches!(error, HarvestError::Transport { .. })
+            && error.to_string().contains("certificate"),
+        "{error}"
+    );
+    assert!(graph_quads(&state, &format!("{BASE}graphs/gogocarto-carto")).is_empty());
+
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/tls");
+    let mut config = Config {
+        memory: true,
+        base_iri: BASE.into(),
+        ..Config::default()
+    };
+    config.federation.ca_certificates = vec![tls.join("ca.pem")];
+    let outcome = lieux_communs::federation::harvest::run_cli(
+        "gogocarto",
+        &format!("{}/?name=carto", partner.root),
+        &config,
+        |_, _| {},
+    )
+    .expect("harvest over HTTPS");
+    assert_eq!(outcome.harvested, 3, "{outcome:?}");
+
+    // A file that holds no certificate is a configuration error at start, naming the file.
+    config.federation.ca_certificates = vec![tls.join("server.key")];
+    let error = lieux_communs::build_state(config).err().expect("refused");
+    assert!(error.to_string().contains("server.key"), "{error}");
 }

@@ -66,6 +66,8 @@ pub struct HarvestOptions {
     pub page_size: usize,
     /// Guard against sources that page forever.
     pub max_pages: usize,
+    /// Certificate authorities trusted besides the public ones (`federation.ca_certificates`).
+    pub roots: Vec<reqwest::Certificate>,
 }
 
 impl Default for HarvestOptions {
@@ -74,6 +76,7 @@ impl Default for HarvestOptions {
             timeout: DEFAULT_TIMEOUT,
             page_size: 100,
             max_pages: 10_000,
+            roots: Vec::new(),
         }
     }
 }
@@ -366,13 +369,8 @@ pub fn harvest_time() -> Literal {
 
 /// A blocking HTTP client with the harvest timeout.
 pub fn client(options: &HarvestOptions) -> Result<reqwest::blocking::Client, HarvestError> {
-    reqwest::blocking::Client::builder()
+    super::client_builder(&options.roots)
         .timeout(options.timeout)
-        .user_agent(concat!(
-            "lieux-communs/",
-            env!("CARGO_PKG_VERSION"),
-            " (harvester)"
-        ))
         .build()
         .map_err(|e| HarvestError::Config(format!("cannot build the HTTP client: {e}")))
 }
@@ -392,13 +390,22 @@ pub fn fetch(
     url: &str,
     accept: &str,
 ) -> Result<Vec<u8>, HarvestError> {
-    let transport = |e: reqwest::Error| HarvestError::Transport {
-        url: url.to_owned(),
-        message: if e.is_timeout() {
+    let transport = |e: reqwest::Error| {
+        // The cause (refused certificate, connection reset…) is down the source chain.
+        let mut message = if e.is_timeout() {
             format!("timed out ({e})")
         } else {
             e.to_string()
-        },
+        };
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            message.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        HarvestError::Transport {
+            url: url.to_owned(),
+            message,
+        }
     };
     let response = client
         .get(url)
@@ -674,7 +681,7 @@ pub fn run_cli(
     progress: impl Fn(usize, usize),
 ) -> anyhow::Result<HarvestOutcome> {
     let state = crate::build_state(config.clone())?;
-    run_url(source, url, &state.store, &state.validator, progress)
+    run_url(source, url, &state, progress)
 }
 
 /// One harvest from a URL whose query string carries the options (key, tags, types, name,
@@ -682,12 +689,15 @@ pub fn run_cli(
 pub fn run_url(
     source: &str,
     url: &str,
-    store: &AppStore,
-    validator: &Validator,
+    state: &crate::http::AppState,
     progress: impl Fn(usize, usize),
 ) -> anyhow::Result<HarvestOutcome> {
+    let (store, validator) = (&state.store, &state.validator);
     let (root, params) = cli_parameters(url)?;
-    let mut options = HarvestOptions::default();
+    let mut options = HarvestOptions {
+        roots: state.trusted_roots.to_vec(),
+        ..HarvestOptions::default()
+    };
     let timeout = params
         .get("timeout")
         .cloned()

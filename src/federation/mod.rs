@@ -19,16 +19,58 @@ use std::time::{Duration, Instant};
 
 pub struct AllowListServiceHandler {
     allowed: Arc<Vec<String>>,
+    roots: Arc<Vec<reqwest::Certificate>>,
     deadline: Instant,
 }
 
 impl AllowListServiceHandler {
-    pub fn new(allowed: Arc<Vec<String>>, timeout: Duration) -> Self {
+    pub fn new(
+        allowed: Arc<Vec<String>>,
+        roots: Arc<Vec<reqwest::Certificate>>,
+        timeout: Duration,
+    ) -> Self {
         Self {
             allowed,
+            roots,
             deadline: Instant::now() + timeout,
         }
     }
+}
+
+/// The certificate authorities of `federation.ca_certificates` (PEM files, each with one or
+/// more certificates), trusted besides the public ones.
+pub fn trusted_roots(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
+    let mut roots = Vec::new();
+    for file in files {
+        let pem = std::fs::read(file).map_err(|e| {
+            anyhow::anyhow!(
+                "federation.ca_certificates: cannot read {}: {e}",
+                file.display()
+            )
+        })?;
+        let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            anyhow::anyhow!(
+                "federation.ca_certificates: {} is not PEM: {e}",
+                file.display()
+            )
+        })?;
+        anyhow::ensure!(
+            !found.is_empty(),
+            "federation.ca_certificates: {} holds no certificate",
+            file.display()
+        );
+        roots.extend(found);
+    }
+    Ok(roots)
+}
+
+/// An HTTP client for partners, trusting `roots` besides the public authorities.
+pub fn client_builder(roots: &[reqwest::Certificate]) -> reqwest::blocking::ClientBuilder {
+    roots.iter().fold(
+        reqwest::blocking::Client::builder()
+            .user_agent(concat!("lieux-communs/", env!("CARGO_PKG_VERSION"))),
+        |builder, root| builder.add_root_certificate(root.clone()),
+    )
 }
 
 fn service_error(message: String) -> QueryEvaluationError {
@@ -65,7 +107,7 @@ impl DefaultServiceHandler for AllowListServiceHandler {
             base_iri: base_iri.cloned(),
         }
         .to_string();
-        let client = reqwest::blocking::Client::builder()
+        let client = client_builder(&self.roots)
             .timeout(remaining)
             .redirect(reqwest::redirect::Policy::none())
             .build()

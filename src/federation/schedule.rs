@@ -37,10 +37,10 @@ pub fn spawn_harvests(state: &AppState) {
             let interval = Duration::from_secs(schedule.interval_s.max(1));
             loop {
                 let started = crate::store::now_literal().value().to_owned();
-                let (store, validator) = (state.store.clone(), state.validator.clone());
                 let (source, url) = (schedule.source.clone(), schedule.url.clone());
+                let harvesting = state.clone();
                 let outcome = tokio::task::spawn_blocking(move || {
-                    super::harvest::run_url(&source, &url, &store, &validator, |_, _| {})
+                    super::harvest::run_url(&source, &url, &harvesting, |_, _| {})
                 })
                 .await;
                 let finished = crate::store::now_literal().value().to_owned();

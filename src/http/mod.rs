@@ -40,6 +40,8 @@ pub struct AppState {
     pub engine: QueryEngine,
     pub meta: Arc<meta::SelfDescription>,
     pub validator: Arc<Validator>,
+    /// `federation.ca_certificates`, read once at start.
+    pub trusted_roots: Arc<Vec<reqwest::Certificate>>,
     pub compactor: Arc<Compactor>,
     pub harvests: crate::federation::schedule::HarvestLog,
 }
@@ -52,12 +54,17 @@ impl AppState {
         let compactor = Compactor::from_context(&meta.context, &store.base.context())?;
         let timeout = Duration::from_secs(config.query_timeout_s);
         let allowed = Arc::new(config.federation.service_allow_list.clone());
+        let trusted_roots = Arc::new(crate::federation::trusted_roots(
+            &config.federation.ca_certificates,
+        )?);
+        let roots = trusted_roots.clone();
         // Each evaluation gets a handler that knows the evaluation's own deadline.
         let mut engine = QueryEngine::new(timeout);
         engine.max_result_bytes = config.max_result_bytes;
         let engine = engine.with_service_handler(move || {
             Box::new(crate::federation::AllowListServiceHandler::new(
                 allowed.clone(),
+                roots.clone(),
                 timeout,
             ))
         });
@@ -68,6 +75,7 @@ impl AppState {
             engine,
             meta: Arc::new(meta),
             validator: Arc::new(validator),
+            trusted_roots,
             compactor: Arc::new(compactor),
             harvests: Default::default(),
         })
