@@ -153,8 +153,9 @@ fn jsonld_elements(url: &str, body: &[u8]) -> Result<Vec<Value>, HarvestError> {
         .map(|t| t.object)
         .collect();
     let mut roots: Vec<NamedOrBlankNodeRef<'_>> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for t in graph.iter() {
-        if !nested.contains(&TermRef::from(t.subject)) && !roots.contains(&t.subject) {
+        if !nested.contains(&TermRef::from(t.subject)) && seen.insert(t.subject) {
             roots.push(t.subject);
         }
     }
