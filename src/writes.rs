@@ -43,7 +43,8 @@ pub struct Write {
 impl AppStore {
     /// Prepares, validates and commits a write under the write lock: `prepare` reads the
     /// current state (what a PUT replaces, If-Match) and no other write slips between that
-    /// reading, the validation and the commit, which is one transaction.
+    /// reading, the validation and the commit, which is atomic (one transaction, or one
+    /// bulk load).
     pub fn commit_write(
         &self,
         validator: &Validator,
@@ -54,14 +55,13 @@ impl AppStore {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = std::time::Instant::now();
-        let mut write = prepare(self)?;
-        let kept = write.change.keep_unchanged();
+        let write = prepare(self)?;
         let report = validator.validate_change(&self.store, write.graph.as_ref(), &write.change);
         if !report.conforms {
             return Err(WriteError::Invalid(report));
         }
         let validated = started.elapsed();
-        let bulk = self.apply(&write, &kept)?;
+        let bulk = self.apply(&write)?;
         tracing::debug!(
             triples = write.change.add.len() + write.change.remove.len(),
             bulk,
@@ -72,9 +72,9 @@ impl AppStore {
         Ok(write)
     }
 
-    /// Commits a validated write and its provenance atomically (`kept`: added triples already
-    /// stored); says whether it went through the bulk loader.
-    fn apply(&self, write: &Write, kept: &Graph) -> Result<bool, WriteError> {
+    /// Commits a validated write and its provenance atomically; says whether it went through
+    /// the bulk loader.
+    fn apply(&self, write: &Write) -> Result<bool, WriteError> {
         let meta = self.graph(vocab::GRAPH_META);
         let network = NamedNode::new_unchecked(self.base.resource("networks", &write.network));
         let now = now_literal();
@@ -98,9 +98,10 @@ impl AppStore {
                 meta.clone(),
             ));
         }
+        let dated = self.dated(&write.resources, &meta)?;
         if write.change.add.len() >= BULK_WRITE_TRIPLES
             && write.change.remove.is_empty()
-            && self.dated(&write.resources, &meta)?.is_empty()
+            && dated.is_empty()
         {
             // A large write of new resources only adds quads: Oxigraph's bulk loader writes them
             // as sorted files that RocksDB takes in one atomic step (nothing is visible before
@@ -117,16 +118,21 @@ impl AppStore {
             loader.commit()?;
             return Ok(true);
         }
+        // What the write removes and adds back stays as it is: a network re-sending its export
+        // costs look-ups, not index updates.
+        let unchanged = write.change.unchanged();
         let mut transaction = self.store.start_transaction()?;
         for t in write.change.remove.iter() {
-            transaction.remove(t.in_graph(&write.graph));
+            if !unchanged.contains(t) {
+                transaction.remove(t.in_graph(&write.graph));
+            }
         }
         for t in write.change.add.iter() {
-            if !kept.contains(t) {
+            if !unchanged.contains(t) {
                 transaction.insert(t.in_graph(&write.graph));
             }
         }
-        for q in &self.dated(&write.resources, &meta)? {
+        for q in &dated {
             transaction.remove(q);
         }
         transaction.extend(&provenance);
@@ -460,7 +466,60 @@ fn mint(store: &AppStore, collection: &Collection, name: &str) -> Result<NamedNo
 
 #[cfg(test)]
 mod tests {
-    use super::slugify;
+    use super::*;
+    use crate::config::Config;
+
+    /// Many new resources go through the bulk loader; written again, through a transaction
+    /// that replaces their dates. Both leave the same statements.
+    #[test]
+    fn large_new_writes_are_bulk_loaded_and_rewrites_are_not() {
+        let store = AppStore::open(&Config {
+            memory: true,
+            base_iri: "http://example.org/".into(),
+            ..Config::default()
+        })
+        .unwrap();
+        let graph = store.graph("rfflab");
+        let write = || {
+            let mut add = Graph::new();
+            let mut resources = Vec::new();
+            for i in 0..BULK_WRITE_TRIPLES / 2 {
+                let iri = NamedNode::new_unchecked(store.base.resource("places", &format!("p{i}")));
+                add.insert(&Triple::new(iri.clone(), vocab::RDF_TYPE, vocab::PLACE));
+                add.insert(&Triple::new(
+                    iri.clone(),
+                    vocab::NAME,
+                    oxigraph::model::Literal::new_simple_literal(format!("Lieu {i}")),
+                ));
+                resources.push(iri);
+            }
+            Write {
+                network: "rfflab".into(),
+                graph: graph.clone(),
+                change: Change {
+                    add,
+                    remove: Graph::new(),
+                },
+                resources,
+            }
+        };
+        let meta = store.graph(vocab::GRAPH_META);
+        let count = |g: &NamedNode| {
+            store
+                .store
+                .quads_for_pattern(None, None, None, Some(g.as_ref().into()))
+                .count()
+        };
+        assert!(store.apply(&write()).unwrap(), "bulk loaded");
+        assert_eq!(count(&graph), BULK_WRITE_TRIPLES);
+        let dated = count(&meta);
+        assert_eq!(dated, 1 + 2 * BULK_WRITE_TRIPLES / 2);
+        assert!(
+            !store.apply(&write()).unwrap(),
+            "dated resources: a transaction"
+        );
+        assert_eq!((count(&graph), count(&meta)), (BULK_WRITE_TRIPLES, dated));
+    }
 
     #[test]
     fn slugs_are_ascii_and_readable() {

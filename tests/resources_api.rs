@@ -2278,7 +2278,7 @@ fn graph_store_writes_only_the_own_graph() {
         Some(RFFLAB_TOKEN),
         turtle("lieu-gsp-trois", "Lieu GSP trois"),
     ));
-    assert!(put.status.is_success(), "{} {}", put.status, put.text());
+    assert_eq!(put.status, StatusCode::NO_CONTENT, "{}", put.text());
     assert_eq!(
         read_own(&http),
         triples(
@@ -2287,6 +2287,14 @@ fn graph_store_writes_only_the_own_graph() {
             RdfFormat::Turtle
         )
     );
+    // The same content again: still a replacement of an existing graph.
+    let again = send(gsp(
+        reqwest::Method::PUT,
+        &own,
+        Some(RFFLAB_TOKEN),
+        turtle("lieu-gsp-trois", "Lieu GSP trois"),
+    ));
+    assert_eq!(again.status, StatusCode::NO_CONTENT, "{}", again.text());
     assert_problem(
         &get(&http, &place_url, Some(JSON_LD)),
         StatusCode::NOT_FOUND,

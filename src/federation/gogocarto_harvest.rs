@@ -13,6 +13,7 @@ use oxigraph::model::{
     Graph, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef, Triple,
 };
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 
 /// Which of GoGoCarto's element exports a harvest reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,17 +153,48 @@ fn jsonld_elements(url: &str, body: &[u8]) -> Result<Vec<Value>, HarvestError> {
         .filter(|t| t.predicate == gogo::ADDRESS || t.predicate == gogo::GEO)
         .map(|t| t.object)
         .collect();
-    let mut roots: Vec<NamedOrBlankNodeRef<'_>> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    // Element ids are resolved against the export's URL (a remote context's `@base` does not
+    // apply, JSON-LD 1.1 §4.1.3): an element's id is the last segment of its IRI.
+    let mut by_id: HashMap<&str, NamedOrBlankNodeRef<'_>> = HashMap::new();
     for t in graph.iter() {
-        if !nested.contains(&TermRef::from(t.subject)) && seen.insert(t.subject) {
-            roots.push(t.subject);
+        if let NamedOrBlankNodeRef::NamedNode(n) = t.subject {
+            if !nested.contains(&TermRef::from(t.subject)) {
+                by_id.insert(last_segment(n.as_str()), t.subject);
+            }
         }
     }
-    Ok(roots
-        .into_iter()
-        .map(|node| element_json(&graph, node))
+    // The export's own entries, in order, so that an element is reported as GoGoCarto lists it:
+    // twice when its id is repeated (the processor merges them), without a name when none of
+    // its fields is mapped (the processor gives it no triple), without an id when it has none.
+    let document: Value = serde_json::from_slice(body).map_err(|e| HarvestError::Json {
+        url: url.to_owned(),
+        message: e.to_string(),
+    })?;
+    let entries = document
+        .get("@graph")
+        .and_then(Value::as_array)
+        .ok_or_else(|| HarvestError::Format {
+            url: url.to_owned(),
+            message: "expected {\"@context\": …, \"@graph\": […]}".into(),
+        })?;
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            match entry.get("id").map(|id| match id {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            }) {
+                Some(id) => by_id
+                    .get(id.as_str())
+                    .map_or_else(|| json!({ "id": id }), |node| element_json(&graph, *node)),
+                None => json!({ "name": entry.get("name") }),
+            }
+        })
         .collect())
+}
+
+fn last_segment(iri: &str) -> &str {
+    iri.rsplit(['/', '#']).next().unwrap_or_default()
 }
 
 /// One element node back in GoGoCarto's JSON shape (`id`, `name`, `address{…}`, `geo{…}`…).
@@ -185,11 +217,8 @@ fn element_json(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Value {
         Some(Value::Object(object))
     };
     let mut element = Map::new();
-    // The context's `@base` ends in a fragment, which IRI resolution drops: an element's id
-    // is the last segment of its IRI.
     if let NamedOrBlankNodeRef::NamedNode(n) = node {
-        let id = n.as_str().rsplit(['/', '#']).next().unwrap_or_default();
-        element.insert("id".into(), json!(id));
+        element.insert("id".into(), json!(last_segment(n.as_str())));
     }
     let fields = [
         (

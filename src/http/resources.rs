@@ -474,12 +474,17 @@ async fn created_or_ok(
     iri: &NamedNode,
     status: StatusCode,
 ) -> Result<Response> {
+    // `Prefer: return=minimal` or `return="minimal"`, possibly with parameters (`; …`).
     let minimal = headers
         .get_all("prefer")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|p| p.trim().eq_ignore_ascii_case("return=minimal"));
+        .filter_map(|p| p.split(';').next())
+        .any(|p| {
+            let p = p.trim().replace('"', "");
+            p.eq_ignore_ascii_case("return=minimal")
+        });
     if minimal {
         let mut response = super::empty(status);
         response.headers_mut().insert(
@@ -618,8 +623,9 @@ pub async fn import(
     .into_response())
 }
 
-/// Blank nodes become IRIs under `{base}.well-known/genid/` (RDF 1.1 §3.5), so that a later
-/// import can replace them.
+/// Blank nodes become IRIs under `{base}.well-known/genid/` (RDF 1.1 §3.5), so that every
+/// stored node can be named in later requests. Each import names them anew: re-importing a
+/// payload with blank nodes leaves the previous ones (PUT on `/store` replaces a whole graph).
 fn skolemize(store: &crate::store::AppStore, triples: impl Iterator<Item = Triple>) -> Graph {
     let mut names = std::collections::HashMap::new();
     let mut name = |b: &oxigraph::model::BlankNode| -> NamedNode {

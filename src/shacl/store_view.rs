@@ -17,18 +17,12 @@ pub struct Change {
 }
 
 impl Change {
-    /// Takes out of `remove` the triples that `add` puts back, and returns them: they stay as
-    /// they are (a network re-sending its export changes only what differs).
-    pub fn keep_unchanged(&mut self) -> oxigraph::model::Graph {
-        let kept: oxigraph::model::Graph = self
-            .remove
+    /// The triples the change removes and adds back: the store can leave them as they are.
+    pub fn unchanged(&self) -> oxigraph::model::Graph {
+        self.remove
             .iter()
             .filter(|t| self.add.contains(*t))
-            .collect();
-        if !kept.is_empty() {
-            self.remove = self.remove.iter().filter(|t| !kept.contains(*t)).collect();
-        }
-        kept
+            .collect()
     }
 
     /// The nodes whose validity a change can alter: subjects of what it adds, objects of what
@@ -50,11 +44,17 @@ impl Change {
                 push(t.object.into_owned(), &mut focus);
             }
         }
-        let removed_subjects: HashSet<Term> = self
-            .remove
-            .iter()
-            .map(|t| Term::from(t.subject.into_owned()))
-            .collect();
+        let mut removed_subjects = Vec::new();
+        let mut seen_removed = HashSet::new();
+        for t in self.remove.iter() {
+            let subject = Term::from(t.subject.into_owned());
+            if seen_removed.insert(subject.clone()) {
+                removed_subjects.push(subject);
+            }
+            if shapes.reaches_objects.contains(t.predicate.as_str()) {
+                push(t.object.into_owned(), &mut focus);
+            }
+        }
         for s in &removed_subjects {
             push(s.clone(), &mut focus);
             if let Some(subject) = subject_ref(s) {
