@@ -104,7 +104,11 @@ impl<'a> StoreView<'a> {
             .filter(move |q| {
                 q.graph_name.as_ref() != GraphNameRef::DefaultGraph
                     && !(q.graph_name == self.graph
-                        && self.change.remove.contains(&Triple::from(q.clone())))
+                        && self.change.remove.contains(oxigraph::model::TripleRef::new(
+                            &q.subject,
+                            &q.predicate,
+                            &q.object,
+                        )))
             })
             .map(Triple::from)
     }
