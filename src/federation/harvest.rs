@@ -486,16 +486,7 @@ pub fn store_records(
                 same_as += 1;
             }
         }
-        // Triples both removed and added are left alone.
-        let common: Vec<Triple> = add
-            .iter()
-            .filter(|t| remove.contains(*t))
-            .map(|t| t.into_owned())
-            .collect();
-        for t in &common {
-            remove.remove(t);
-            add.remove(t);
-        }
+        // What stays the same is left in place by `commit_write` (`Change::unchanged`).
         Ok(Write {
             network: network.to_owned(),
             graph: graph.clone(),
