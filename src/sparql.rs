@@ -390,12 +390,22 @@ pub async fn update(
         }
     }
     let prepared = SparqlEvaluator::new().for_update(parsed);
-    let store = store.store.clone();
-    tokio::task::spawn_blocking(move || prepared.on_store(&store).execute())
-        .await
-        .map_err(Error::internal)?
-        .map_err(|e| match e {
-            oxigraph::sparql::UpdateEvaluationError::Storage(e) => Error::internal(e),
-            other => Error::BadRequest(format!("update failed: {other}")),
-        })
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        // Under the write lock, so that no network's write is validated against a state an
+        // update is changing; what the update changes is not known, so kept closures go.
+        let _guard = store
+            .write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let result = prepared.on_store(&store.store).execute();
+        store.classes.clear();
+        result
+    })
+    .await
+    .map_err(Error::internal)?
+    .map_err(|e| match e {
+        oxigraph::sparql::UpdateEvaluationError::Storage(e) => Error::internal(e),
+        other => Error::BadRequest(format!("update failed: {other}")),
+    })
 }

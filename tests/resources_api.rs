@@ -2574,3 +2574,78 @@ fn large_imports_are_validated_atomic_and_replaceable() {
         ["Nouveau nom 7"]
     );
 }
+
+/// Validation keeps the `rdfs:subClassOf` closures of classes from one write to the next: a
+/// subclass written into a network's graph, or removed by a SPARQL Update, is seen by the very
+/// next write.
+#[test]
+fn a_new_subclass_is_seen_by_the_next_write() {
+    let server = TestServer::start_with(|config| {
+        config.networks.insert(
+            "rfflab".into(),
+            NetworkConfig {
+                token: RFFLAB_TOKEN.into(),
+            },
+        );
+        config.admin_token = Some("admin".into());
+    });
+    let http = client();
+    let own = iri(&server, "graphs/rfflab");
+    let add_to_own_graph = |turtle: String| {
+        let answer = send(write(
+            &http,
+            reqwest::Method::POST,
+            &store_url(&server, &own),
+            Some(RFFLAB_TOKEN),
+            Some("text/turtle"),
+            turtle,
+        ));
+        assert!(answer.status.is_success(), "{}", answer.text());
+    };
+    let network = iri(&server, "networks/reseau-ouest");
+    add_to_own_graph(format!(
+        "<{network}> a <http://example.org/ns#ReseauRegional> ; <{TL}name> \"Réseau de l'Ouest\" ."
+    ));
+    let member = |name: &str| {
+        let mut body = place(&server, name);
+        body["memberOf"] = json!(network);
+        post_jsonld(&http, &server.url("/places"), RFFLAB_TOKEN, &body)
+    };
+
+    // Not a tl:Network (yet): refused on sh:class, and the class's closure is now kept.
+    let refused = member("Lieu de l'Ouest");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+    assert_eq!(refused.json()["conforms"], json!(false));
+    assert!(refused.text().contains("memberOf"), "{}", refused.text());
+
+    // A network says its class is a kind of tl:Network: the next write sees it.
+    add_to_own_graph(format!(
+        "<http://example.org/ns#ReseauRegional> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{TL}Network> ."
+    ));
+    let accepted = member("Lieu de l'Ouest");
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text());
+
+    // An update removes it again: the next write is refused again.
+    let update = send(
+        http.post(server.url("/sparql"))
+            .bearer_auth("admin")
+            .header("content-type", "application/sparql-update")
+            .body(format!(
+                "DELETE DATA {{ GRAPH <{own}> {{ <http://example.org/ns#ReseauRegional> \
+                 <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{TL}Network> }} }}"
+            )),
+    );
+    assert!(update.status.is_success(), "{}", update.text());
+    let refused = member("Lieu de l'Ouest bis");
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text()
+    );
+}

@@ -11,7 +11,6 @@ use lieux_communs::shacl::service::Validator;
 use lieux_communs::shacl::{Change, ValidationReport};
 use lieux_communs::vocab::Base;
 use oxigraph::model::{Graph, GraphName, NamedNode, Quad, Term, Triple};
-use oxigraph::store::Store;
 use reqwest::StatusCode;
 use std::process::Command;
 
@@ -168,7 +167,13 @@ fn each_invalid_record_gives_exactly_its_violation() {
 #[test]
 fn a_write_is_validated_in_the_context_of_the_store() {
     let validator = validator();
-    let store = Store::new().unwrap();
+    let app = lieux_communs::store::AppStore::open(&lieux_communs::config::Config {
+        memory: true,
+        base_iri: BASE.into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let store = &app.store;
     let fixtures = NamedNode::new(format!("{BASE}graphs/fixtures")).unwrap();
     for file in fixture_files() {
         for q in read(&file) {
@@ -205,14 +210,14 @@ fn a_write_is_validated_in_the_context_of_the_store() {
         add: pledge("dokos"),
         remove: Graph::new(),
     };
-    let report = validator.validate_change(&store, network_graph.as_ref(), &change);
+    let report = validator.validate_change(&app, network_graph.as_ref(), &change);
     assert!(report.conforms, "{:?}", report.results);
     // A commun that exists nowhere: one violation, on the pledge only (not on the store's data).
     let change = Change {
         add: pledge("nowhere"),
         remove: Graph::new(),
     };
-    let report = validator.validate_change(&store, network_graph.as_ref(), &change);
+    let report = validator.validate_change(&app, network_graph.as_ref(), &change);
     assert_eq!(report.results.len(), 1, "{:?}", report.results);
     assert_eq!(
         report.results[0].focus_node.to_string(),
@@ -229,7 +234,7 @@ fn a_write_is_validated_in_the_context_of_the_store() {
         add: Graph::new(),
         remove,
     };
-    let report = validator.validate_change(&store, fixtures.as_ref(), &change);
+    let report = validator.validate_change(&app, fixtures.as_ref(), &change);
     assert_eq!(report.results.len(), 1, "{:?}", report.results);
     assert!(report.results[0]
         .component

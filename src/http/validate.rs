@@ -61,7 +61,7 @@ pub async fn post(
                 add: data,
                 remove: Graph::new(),
             };
-            validator.validate_change(&store.store, scratch.as_ref(), &change)
+            validator.validate_change(&store, scratch.as_ref(), &change)
         } else {
             validator.validate(&data)
         }

@@ -1,9 +1,9 @@
 //! Validation of focus nodes against compiled shapes.
 
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
-use oxigraph::model::vocab::{rdf, rdfs};
+use oxigraph::model::vocab::rdf;
 use oxigraph::model::{NamedNode, NamedNodeRef, Term};
 
 use super::path::{dedup, Path};
@@ -44,7 +44,6 @@ pub(crate) struct Engine<'a, D: DataGraph> {
     superclasses: HashMap<Term, Vec<Term>>,
     // Owned once: the `DataGraph` API takes `&NamedNode`, and these are on hot paths.
     rdf_type: NamedNode,
-    sub_class_of: NamedNode,
 }
 
 impl<'a, D: DataGraph> Engine<'a, D> {
@@ -55,7 +54,6 @@ impl<'a, D: DataGraph> Engine<'a, D> {
             active: HashSet::new(),
             superclasses: HashMap::new(),
             rdf_type: rdf::TYPE.into_owned(),
-            sub_class_of: rdfs::SUB_CLASS_OF.into_owned(),
         }
     }
 
@@ -131,20 +129,9 @@ impl<'a, D: DataGraph> Engine<'a, D> {
     /// `class` itself and all its rdfs:subClassOf ancestors.
     fn superclasses(&mut self, class: &Term) -> &[Term] {
         let data = self.data;
-        let sub_class_of = &self.sub_class_of;
-        self.superclasses.entry(class.clone()).or_insert_with(|| {
-            let mut seen = vec![class.clone()];
-            let mut queue = VecDeque::from([class.clone()]);
-            while let Some(c) = queue.pop_front() {
-                for sup in data.objects(&c, sub_class_of) {
-                    if !seen.contains(&sup) {
-                        seen.push(sup.clone());
-                        queue.push_back(sup);
-                    }
-                }
-            }
-            seen
-        })
+        self.superclasses
+            .entry(class.clone())
+            .or_insert_with(|| data.superclasses(class))
     }
 
     fn is_instance(&mut self, node: &Term, class: &Term) -> bool {

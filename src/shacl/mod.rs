@@ -23,7 +23,7 @@ use oxigraph::model::{Graph, NamedNode, Term, TermRef};
 pub use path::Path;
 pub use report::{ValidationReport, ValidationResult};
 pub use shapes::Shapes;
-pub use store_view::{Change, StoreView};
+pub use store_view::{Change, ClassCache, StoreView};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShaclError {
@@ -73,6 +73,12 @@ pub trait DataGraph {
             }
         }
         out
+    }
+
+    /// `class` itself and all its `rdfs:subClassOf` ancestors. Override to keep them across
+    /// validations.
+    fn superclasses(&self, class: &Term) -> Vec<Term> {
+        subclass_closure(self, class)
     }
 
     /// Whether `node` is a SHACL instance of `class` (see [`DataGraph::instances_of`]).
@@ -146,6 +152,22 @@ impl DataGraph for Graph {
         out.dedup();
         out
     }
+}
+
+/// `class` itself and all its `rdfs:subClassOf` ancestors in `data`.
+pub(crate) fn subclass_closure<D: DataGraph + ?Sized>(data: &D, class: &Term) -> Vec<Term> {
+    let sub_class_of = rdfs::SUB_CLASS_OF.into_owned();
+    let mut seen = vec![class.clone()];
+    let mut queue = VecDeque::from([class.clone()]);
+    while let Some(c) = queue.pop_front() {
+        for sup in data.objects(&c, &sub_class_of) {
+            if !seen.contains(&sup) {
+                seen.push(sup.clone());
+                queue.push_back(sup);
+            }
+        }
+    }
+    seen
 }
 
 /// Validates every focus node selected by the targets of the active shapes.

@@ -4,10 +4,10 @@
 use super::{validate, validate_nodes, Change, DataGraph, Shapes, StoreView, ValidationReport};
 use crate::rdf::{self, Contexts};
 use crate::render::Compactor;
+use crate::store::AppStore;
 use anyhow::Context as _;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{Graph, GraphName, NamedNodeRef, NamedOrBlankNode, Term, Triple};
-use oxigraph::store::Store;
 use std::path::Path;
 
 pub struct Validator {
@@ -66,13 +66,26 @@ impl Validator {
     /// plus the change, reporting only on the nodes the change touches or references.
     pub fn validate_change(
         &self,
-        store: &Store,
+        store: &AppStore,
         graph: NamedNodeRef<'_>,
         change: &Change,
     ) -> ValidationReport {
-        let view = StoreView::new(store, graph, change);
+        self.check_change(store, graph, change).0
+    }
+
+    /// [`Self::validate_change`], and the added triples `graph` already holds: the commit
+    /// can leave them as they are.
+    pub fn check_change(
+        &self,
+        store: &AppStore,
+        graph: NamedNodeRef<'_>,
+        change: &Change,
+    ) -> (ValidationReport, Graph) {
+        let view = StoreView::new(&store.store, &store.classes, graph, change);
         let focus = change.focus_nodes(&view, &self.shapes);
-        validate_nodes(&self.shapes, &view, &focus)
+        let report = validate_nodes(&self.shapes, &view, &focus);
+        let held = change.add.iter().filter(|t| view.holds(*t)).collect();
+        (report, held)
     }
 }
 

@@ -4,10 +4,14 @@
 
 use super::{rdf::subject_ref, DataGraph, Shapes};
 use oxigraph::model::{
-    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef, Triple,
+    GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
+    Term, TermRef, Triple, TripleRef,
 };
 use oxigraph::store::Store;
-use std::collections::HashSet;
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::Mutex;
 
 /// A change to one named graph: what it adds and what it removes.
 #[derive(Clone, Debug, Default)]
@@ -16,7 +20,59 @@ pub struct Change {
     pub remove: oxigraph::model::Graph,
 }
 
+/// The `rdfs:subClassOf` closures of the store's classes, kept across validations: every typed
+/// node needs the ancestors of its classes, and the class hierarchy (the ontology) changes
+/// almost never. Whoever changes the store without saying which triples (SPARQL Update, loads)
+/// or writes a subClassOf triple clears it; a closure computed before a clear is not kept.
+#[derive(Default)]
+pub struct ClassCache {
+    inner: Mutex<(u64, HashMap<Term, Vec<Term>>)>,
+}
+
+impl ClassCache {
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.0 += 1;
+        inner.1.clear();
+    }
+
+    fn generation(&self) -> u64 {
+        self.lock().0
+    }
+
+    fn get(&self, class: &Term) -> Option<Vec<Term>> {
+        self.lock().1.get(class).cloned()
+    }
+
+    fn put(&self, generation: u64, class: &Term, closure: &[Term]) {
+        let mut inner = self.lock();
+        if inner.0 == generation {
+            inner.1.insert(class.clone(), closure.to_vec());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, HashMap<Term, Vec<Term>>)> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 impl Change {
+    /// Whether the change adds or removes an `rdfs:subClassOf` triple (the class hierarchy).
+    pub fn touches_classes(&self) -> bool {
+        let sub_class_of = oxigraph::model::vocab::rdfs::SUB_CLASS_OF;
+        self.add
+            .triples_for_predicate(sub_class_of)
+            .next()
+            .is_some()
+            || self
+                .remove
+                .triples_for_predicate(sub_class_of)
+                .next()
+                .is_some()
+    }
+
     /// The triples the change removes and adds back: the store can leave them as they are.
     pub fn unchanged(&self) -> oxigraph::model::Graph {
         self.remove
@@ -39,6 +95,15 @@ impl Change {
             }
         };
         for t in self.add.iter() {
+            // A triple some graph already holds leaves the union graph as it was (a network
+            // re-sending the labels of what its resource links to, say).
+            if view.stored_about(t.subject).iter().any(|q| {
+                q.subject.as_ref() == t.subject
+                    && q.predicate == t.predicate
+                    && q.object.as_ref() == t.object
+            }) {
+                continue;
+            }
             push(t.subject.into_owned().into(), &mut focus);
             if shapes.reaches_objects.contains(t.predicate.as_str()) {
                 push(t.object.into_owned(), &mut focus);
@@ -80,24 +145,66 @@ pub struct StoreView<'a> {
     store: &'a Store,
     graph: GraphName,
     change: &'a Change,
+    /// What the store says about each subject read so far: a validation asks for one
+    /// property of a node after another, and each store look-up is a RocksDB seek.
+    about: RefCell<HashMap<NamedOrBlankNode, Rc<[Quad]>>>,
+    /// Kept class closures, when the change leaves the class hierarchy as stored.
+    classes: Option<(&'a ClassCache, u64)>,
 }
 
 impl<'a> StoreView<'a> {
-    pub fn new(store: &'a Store, graph: NamedNodeRef<'_>, change: &'a Change) -> Self {
+    pub fn new(
+        store: &'a Store,
+        classes: &'a ClassCache,
+        graph: NamedNodeRef<'_>,
+        change: &'a Change,
+    ) -> Self {
         Self {
             store,
             graph: graph.into_owned().into(),
             change,
+            about: RefCell::default(),
+            classes: (!change.touches_classes()).then(|| (classes, classes.generation())),
         }
     }
 
-    /// The store's quads for a pattern, without those the change removes from its graph.
+    /// Whether the change's own graph already holds this triple.
+    pub fn holds(&self, t: TripleRef<'_>) -> bool {
+        self.stored_about(t.subject).iter().any(|q| {
+            q.graph_name == self.graph
+                && q.predicate == t.predicate
+                && q.object.as_ref() == t.object
+        })
+    }
+
+    /// The stored quads of a subject, read from the store once per view.
+    fn stored_about(&self, s: NamedOrBlankNodeRef<'_>) -> Rc<[Quad]> {
+        if let Some(found) = self.about.borrow().get(&s.into_owned()) {
+            return Rc::clone(found);
+        }
+        let found: Rc<[Quad]> = self.stored_quads(Some(s), None, None).collect();
+        self.about
+            .borrow_mut()
+            .insert(s.into_owned(), Rc::clone(&found));
+        found
+    }
+
+    /// The store's triples for a pattern, without those the change removes from its graph.
     fn stored(
         &self,
         s: Option<NamedOrBlankNodeRef<'_>>,
         p: Option<NamedNodeRef<'_>>,
         o: Option<TermRef<'_>>,
     ) -> impl Iterator<Item = Triple> + '_ {
+        self.stored_quads(s, p, o).map(Triple::from)
+    }
+
+    fn stored_quads(
+        &self,
+        s: Option<NamedOrBlankNodeRef<'_>>,
+        p: Option<NamedNodeRef<'_>>,
+        o: Option<TermRef<'_>>,
+    ) -> impl Iterator<Item = Quad> + '_ {
         self.store
             .quads_for_pattern(s, p, o, None)
             .filter_map(Result::ok)
@@ -110,7 +217,6 @@ impl<'a> StoreView<'a> {
                             &q.object,
                         )))
             })
-            .map(Triple::from)
     }
 
     fn unique<T: Eq + std::hash::Hash + Clone>(items: impl Iterator<Item = T>) -> Vec<T> {
@@ -120,6 +226,18 @@ impl<'a> StoreView<'a> {
 }
 
 impl DataGraph for StoreView<'_> {
+    fn superclasses(&self, class: &Term) -> Vec<Term> {
+        let Some((cache, generation)) = self.classes else {
+            return super::subclass_closure(self, class);
+        };
+        if let Some(closure) = cache.get(class) {
+            return closure;
+        }
+        let closure = super::subclass_closure(self, class);
+        cache.put(generation, class, &closure);
+        closure
+    }
+
     fn objects(&self, subject: &Term, predicate: &NamedNode) -> Vec<Term> {
         let Some(s) = subject_ref(subject) else {
             return Vec::new();
@@ -129,9 +247,12 @@ impl DataGraph for StoreView<'_> {
             .add
             .objects_for_subject_predicate(s, predicate)
             .map(TermRef::into_owned);
+        let stored = self.stored_about(s);
         Self::unique(
-            self.stored(Some(s), Some(predicate.as_ref()), None)
-                .map(|t| t.object)
+            stored
+                .iter()
+                .filter(|t| t.predicate == *predicate)
+                .map(|t| t.object.clone())
                 .chain(added),
         )
     }
@@ -156,9 +277,9 @@ impl DataGraph for StoreView<'_> {
         let triple = oxigraph::model::TripleRef::new(s, predicate, object);
         self.change.add.contains(triple)
             || self
-                .stored(Some(s), Some(predicate.as_ref()), Some(object.as_ref()))
-                .next()
-                .is_some()
+                .stored_about(s)
+                .iter()
+                .any(|t| t.predicate == *predicate && t.object == *object)
     }
 
     fn subjects_with_predicate(&self, predicate: &NamedNode) -> Vec<Term> {
@@ -196,10 +317,7 @@ impl DataGraph for StoreView<'_> {
             .add
             .triples_for_subject(s)
             .map(|t| t.predicate.into_owned());
-        Self::unique(
-            self.stored(Some(s), None, None)
-                .map(|t| t.predicate)
-                .chain(added),
-        )
+        let stored = self.stored_about(s);
+        Self::unique(stored.iter().map(|t| t.predicate.clone()).chain(added))
     }
 }

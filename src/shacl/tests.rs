@@ -198,3 +198,51 @@ fn invalid_shapes_are_rejected() {
     );
     assert!(Shapes::from_graph(&bad).is_err());
 }
+
+/// A write is judged on what it changes in the union of the store's graphs: re-sending a
+/// triple another graph already holds (carol's name, say) does not make carol a focus node,
+/// whatever is wrong with her; adding a new triple about her does.
+#[test]
+fn triples_already_stored_change_nothing_to_validate() {
+    use super::{Change, ClassCache, StoreView};
+    use oxigraph::model::{GraphNameRef, Literal, Triple};
+    use oxigraph::store::Store;
+    let shapes = Shapes::from_graph(&parse(SHAPES)).expect("shapes compile");
+    let store = Store::new().unwrap();
+    let stored = NamedNode::new_unchecked("http://example.org/graphs/stored");
+    for t in parse(DATA).iter() {
+        store
+            .insert(t.in_graph(GraphNameRef::from(&stored)))
+            .unwrap();
+    }
+    let writer = NamedNode::new_unchecked("http://example.org/graphs/writer");
+    let classes = ClassCache::default();
+    let validate_change = |triple: Triple| {
+        let mut change = Change::default();
+        change.add.insert(&triple);
+        let view = StoreView::new(&store, &classes, writer.as_ref(), &change);
+        let focus = change.focus_nodes(&view, &shapes);
+        (
+            focus,
+            validate_nodes(&shapes, &view, &change.focus_nodes(&view, &shapes)),
+        )
+    };
+    let Term::NamedNode(carol) = ex("carol") else {
+        unreachable!()
+    };
+    let name = NamedNode::new_unchecked("http://example.org/name");
+    let (focus, report) = validate_change(Triple::new(
+        carol.clone(),
+        name.clone(),
+        Literal::new_simple_literal("Carol"),
+    ));
+    assert!(focus.is_empty(), "{focus:?}");
+    assert!(report.conforms);
+    let (focus, report) = validate_change(Triple::new(
+        carol,
+        name,
+        Literal::new_simple_literal("Caro"),
+    ));
+    assert_eq!(focus, vec![ex("carol")]);
+    assert!(!report.conforms, "carol has three names now");
+}
