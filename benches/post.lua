@@ -1,8 +1,8 @@
--- wrk script of the API benchmark: one POST /places per request, each a new resource.
--- Arguments: the file of place documents (one JSON-LD document per line), the token and a
--- name for the run.
--- Each request takes the next document and renames its resource (and the nodes it owns) with
--- the run's name, the thread's number and a counter, so that every POST creates a resource of its own.
+-- wrk script of the API benchmark: one POST per request, each creating a resource of its own.
+-- Arguments: a file of documents (one per line: the collection, a tab, the JSON-LD document
+-- in which "@@" marks where the resource's IRI is renamed), the network's token and a name
+-- for the run. Each request takes the next document and puts the run's name, the thread's
+-- number and a counter in its IRI, so that no two POSTs name the same resource.
 local threads = {}
 
 function setup(thread)
@@ -13,7 +13,8 @@ end
 function init(args)
   documents = {}
   for line in io.lines(args[1]) do
-    table.insert(documents, line)
+    local tab = string.find(line, "\t", 1, true)
+    table.insert(documents, { "/" .. string.sub(line, 1, tab - 1), string.sub(line, tab + 1) })
   end
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/ld+json"
@@ -28,9 +29,8 @@ end
 function request()
   counter = counter + 1
   local document = documents[(counter - 1) % #documents + 1]
-  local renamed = string.gsub(document, "/places/synthetic%-place%-",
-    "/places/load-" .. run .. "-" .. id .. "-" .. counter .. "-")
-  return wrk.format(nil, "/places", nil, renamed)
+  local renamed = string.gsub(document[2], "@@", "load-" .. run .. "-" .. id .. "-" .. counter .. "-")
+  return wrk.format(nil, document[1], nil, renamed)
 end
 
 function response(status, headers, body)

@@ -34,19 +34,9 @@ pub struct AppStore {
     pub base: Base,
     /// Serializes writes: a write is validated against the state it is committed to.
     pub(crate) write_lock: std::sync::Arc<std::sync::Mutex<()>>,
-    /// Quads written by transactions since RocksDB's memtables were last flushed.
-    unflushed: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    flushing: std::sync::Arc<std::sync::atomic::AtomicBool>,
     /// Class hierarchy closures kept for validation; see [`ClassCache`].
     pub classes: std::sync::Arc<ClassCache>,
 }
-
-/// RocksDB keeps recent writes in memtables, skip lists that Oxigraph lets grow to 128 MB per
-/// index, and every one-document write inserts ~250 entries into them: past a few thousand
-/// writes each insert costs more. Flushing them to SST files every so many quads keeps small
-/// writes cheaper (measured committing place documents alone: 1 500 → 3 200/s; through the
-/// API bench: one POST per resource ~20 % faster), at the price of more compaction.
-const FLUSH_EVERY_QUADS: usize = 50_000;
 
 impl AppStore {
     pub fn open(config: &Config) -> anyhow::Result<Self> {
@@ -67,28 +57,8 @@ impl AppStore {
             store,
             base: Base::new(&config.base_iri),
             write_lock: Default::default(),
-            unflushed: Default::default(),
-            flushing: Default::default(),
             classes: Default::default(),
         })
-    }
-
-    /// Counts quads written by a transaction and, once enough have been, flushes the memtables
-    /// from a thread of its own: writes go on meanwhile into fresh memtables.
-    pub(crate) fn wrote(&self, quads: usize) {
-        use std::sync::atomic::Ordering;
-        let total = self.unflushed.fetch_add(quads, Ordering::Relaxed) + quads;
-        if total < FLUSH_EVERY_QUADS || self.flushing.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        self.unflushed.store(0, Ordering::Relaxed);
-        let (store, flushing) = (self.store.clone(), std::sync::Arc::clone(&self.flushing));
-        std::thread::spawn(move || {
-            if let Err(error) = store.flush() {
-                tracing::warn!(%error, "flushing the store's memtables failed");
-            }
-            flushing.store(false, Ordering::Release);
-        });
     }
 
     pub fn graph(&self, name: &str) -> NamedNode {

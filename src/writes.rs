@@ -73,9 +73,6 @@ impl AppStore {
             commit_ms = (started.elapsed() - validated).as_secs_f64() * 1e3,
             "write committed"
         );
-        if !bulk {
-            self.wrote(write.change.add.len() + write.change.remove.len());
-        }
         Ok(write)
     }
 

@@ -145,9 +145,12 @@ pub struct StoreView<'a> {
     store: &'a Store,
     graph: GraphName,
     change: &'a Change,
-    /// What the store says about each subject read so far: a validation asks for one
-    /// property of a node after another, and each store look-up is a RocksDB seek.
+    /// What the store says about the subjects of the change, read once: their validation asks
+    /// for one property after another, and each store look-up is a RocksDB seek.
     about: RefCell<HashMap<NamedOrBlankNode, Rc<[Quad]>>>,
+    /// The values of one property of other nodes (the types of linked resources…), read once:
+    /// all that is said about them may be much more than what is asked.
+    values: RefCell<HashMap<(NamedOrBlankNode, NamedNode), Rc<[Quad]>>>,
     /// Kept class closures, when the change leaves the class hierarchy as stored.
     classes: Option<(&'a ClassCache, u64)>,
 }
@@ -164,6 +167,7 @@ impl<'a> StoreView<'a> {
             graph: graph.into_owned().into(),
             change,
             about: RefCell::default(),
+            values: RefCell::default(),
             classes: (!change.touches_classes()).then(|| (classes, classes.generation())),
         }
     }
@@ -175,6 +179,27 @@ impl<'a> StoreView<'a> {
                 && q.predicate == t.predicate
                 && q.object.as_ref() == t.object
         })
+    }
+
+    /// The stored quads of `s` with predicate `p`.
+    fn stored_values(&self, s: NamedOrBlankNodeRef<'_>, p: &NamedNode) -> Rc<[Quad]> {
+        let changed = self.change.add.triples_for_subject(s).next().is_some()
+            || self.change.remove.triples_for_subject(s).next().is_some();
+        if changed || self.about.borrow().contains_key(&s.into_owned()) {
+            return self
+                .stored_about(s)
+                .iter()
+                .filter(|q| q.predicate == *p)
+                .cloned()
+                .collect();
+        }
+        let key = (s.into_owned(), p.clone());
+        if let Some(found) = self.values.borrow().get(&key) {
+            return Rc::clone(found);
+        }
+        let found: Rc<[Quad]> = self.stored_quads(Some(s), Some(p.as_ref()), None).collect();
+        self.values.borrow_mut().insert(key, Rc::clone(&found));
+        found
     }
 
     /// The stored quads of a subject, read from the store once per view.
@@ -247,14 +272,8 @@ impl DataGraph for StoreView<'_> {
             .add
             .objects_for_subject_predicate(s, predicate)
             .map(TermRef::into_owned);
-        let stored = self.stored_about(s);
-        Self::unique(
-            stored
-                .iter()
-                .filter(|t| t.predicate == *predicate)
-                .map(|t| t.object.clone())
-                .chain(added),
-        )
+        let stored = self.stored_values(s, predicate);
+        Self::unique(stored.iter().map(|q| q.object.clone()).chain(added))
     }
 
     fn subjects(&self, predicate: &NamedNode, object: &Term) -> Vec<Term> {
@@ -277,9 +296,9 @@ impl DataGraph for StoreView<'_> {
         let triple = oxigraph::model::TripleRef::new(s, predicate, object);
         self.change.add.contains(triple)
             || self
-                .stored_about(s)
+                .stored_values(s, predicate)
                 .iter()
-                .any(|t| t.predicate == *predicate && t.object == *object)
+                .any(|q| q.object == *object)
     }
 
     fn subjects_with_predicate(&self, predicate: &NamedNode) -> Vec<Term> {
