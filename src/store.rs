@@ -61,6 +61,17 @@ impl AppStore {
         })
     }
 
+    /// Writes RocksDB's memtables to disk from a thread of its own: writes go on meanwhile
+    /// into fresh memtables.
+    pub(crate) fn flush_in_background(&self) {
+        let store = self.store.clone();
+        std::thread::spawn(move || {
+            if let Err(error) = store.flush() {
+                tracing::warn!(%error, "flushing the store's memtables failed");
+            }
+        });
+    }
+
     pub fn graph(&self, name: &str) -> NamedNode {
         NamedNode::new_unchecked(self.base.graph(name))
     }

@@ -31,6 +31,13 @@ pub enum WriteError {
 /// From this many added triples on, a write that only adds goes through the bulk loader.
 const BULK_WRITE_TRIPLES: usize = 10_000;
 
+/// A transaction that writes this many quads is followed by a flush of RocksDB's memtables.
+/// Oxigraph lets them grow to 128 MB per index, and each later one-document write inserts its
+/// ~100–250 entries into skip lists that much deeper: after an import that replaced a
+/// network's data, one POST per resource ran at 1 600 documents/s instead of 2 200. Small
+/// writes never flush (each flush costs a compaction of the whole level it lands in).
+const FLUSH_AFTER_QUADS: usize = 100_000;
+
 /// A write by one network into its graph.
 pub struct Write {
     pub network: String,
@@ -131,14 +138,17 @@ impl AppStore {
         // look-ups, not index updates (eleven RocksDB entries per quad).
         let unchanged = write.change.unchanged();
         let mut transaction = self.store.start_transaction()?;
+        let mut written = dated.len() + provenance.len();
         for t in write.change.remove.iter() {
             if !unchanged.contains(t) {
                 transaction.remove(t.in_graph(&write.graph));
+                written += 1;
             }
         }
         for t in write.change.add.iter() {
             if !unchanged.contains(t) && !held.contains(t) {
                 transaction.insert(t.in_graph(&write.graph));
+                written += 1;
             }
         }
         for q in &dated {
@@ -146,6 +156,9 @@ impl AppStore {
         }
         transaction.extend(&provenance);
         transaction.commit()?;
+        if written >= FLUSH_AFTER_QUADS {
+            self.flush_in_background();
+        }
         Ok(false)
     }
 
