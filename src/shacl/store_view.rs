@@ -141,16 +141,19 @@ impl Change {
     }
 }
 
+/// Stored quads shared between the caches of a view and their readers.
+type Quads = Rc<[Quad]>;
+
 pub struct StoreView<'a> {
     store: &'a Store,
     graph: GraphName,
     change: &'a Change,
     /// What the store says about the subjects of the change, read once: their validation asks
     /// for one property after another, and each store look-up is a RocksDB seek.
-    about: RefCell<HashMap<NamedOrBlankNode, Rc<[Quad]>>>,
+    about: RefCell<HashMap<NamedOrBlankNode, Quads>>,
     /// The values of one property of other nodes (the types of linked resources…), read once:
     /// all that is said about them may be much more than what is asked.
-    values: RefCell<HashMap<(NamedOrBlankNode, NamedNode), Rc<[Quad]>>>,
+    values: RefCell<HashMap<(NamedOrBlankNode, NamedNode), Quads>>,
     /// Kept class closures, when the change leaves the class hierarchy as stored.
     classes: Option<(&'a ClassCache, u64)>,
 }
