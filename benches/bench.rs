@@ -1,8 +1,8 @@
 //! Benchmarks on the synthetic dataset, figures written to `bench-results/`.
 //!
-//! `./dev.sh bench [sparql|shacl|api]` (= `cargo test --bench bench -- --bench …`, on the build
-//! that tests use: dependencies optimized, our code at opt-level 1). Without `--bench` this
-//! target only checks that it builds and exits: timings belong here, not in tests.
+//! `./dev.sh bench [sparql|shacl|api]` (= `cargo bench --bench bench -- …`, a release build).
+//! Without `--bench` (as in `cargo test --all-targets`) this target only checks that it builds
+//! and exits: timings belong here, not in tests.
 
 use lieux_communs::config::Config;
 use lieux_communs::generate::{self, Sizes};

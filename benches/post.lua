@@ -14,8 +14,11 @@ function init(args)
   documents = {}
   for line in io.lines(args[1]) do
     local tab = string.find(line, "\t", 1, true)
-    table.insert(documents, { "/" .. string.sub(line, 1, tab - 1), string.sub(line, tab + 1) })
+    if tab then
+      table.insert(documents, { "/" .. string.sub(line, 1, tab - 1), string.sub(line, tab + 1) })
+    end
   end
+  assert(#documents > 0, "no document in " .. args[1])
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/ld+json"
   wrk.headers["Authorization"] = "Bearer " .. args[2]

@@ -63,7 +63,7 @@ impl AppStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let started = std::time::Instant::now();
         let write = prepare(self)?;
-        let (report, held) = validator.check_change(self, write.graph.as_ref(), &write.change);
+        let (report, held) = validator.check_write(self, write.graph.as_ref(), &write.change);
         if !report.conforms {
             return Err(WriteError::Invalid(report));
         }

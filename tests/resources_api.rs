@@ -2576,8 +2576,8 @@ fn large_imports_are_validated_atomic_and_replaceable() {
 }
 
 /// Validation keeps the `rdfs:subClassOf` closures of classes from one write to the next: a
-/// subclass written into a network's graph, or removed by a SPARQL Update, is seen by the very
-/// next write.
+/// subclass written into a network's graph (and the write that brings it), or removed by a
+/// SPARQL Update, is seen by the very next write.
 #[test]
 fn a_new_subclass_is_seen_by_the_next_write() {
     let server = TestServer::start_with(|config| {
@@ -2623,9 +2623,12 @@ fn a_new_subclass_is_seen_by_the_next_write() {
     assert_eq!(refused.json()["conforms"], json!(false));
     assert!(refused.text().contains("memberOf"), "{}", refused.text());
 
-    // A network says its class is a kind of tl:Network: the next write sees it.
+    // A network says its class is a kind of tl:Network, and adds a member in the same write:
+    // that write is judged with the hierarchy it brings, and the next one sees it too.
+    let member_place = iri(&server, "places/lieu-du-sud");
     add_to_own_graph(format!(
-        "<http://example.org/ns#ReseauRegional> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{TL}Network> ."
+        "<http://example.org/ns#ReseauRegional> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{TL}Network> .
+         <{member_place}> a <{TL}Place> ; <{TL}name> \"Lieu du Sud\" ; <{TL}memberOf> <{network}> ."
     ));
     let accepted = member("Lieu de l'Ouest");
     assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.text());

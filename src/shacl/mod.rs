@@ -23,7 +23,7 @@ use oxigraph::model::{Graph, NamedNode, Term, TermRef};
 pub use path::Path;
 pub use report::{ValidationReport, ValidationResult};
 pub use shapes::Shapes;
-pub use store_view::{Change, ClassCache, StoreView};
+pub use store_view::{Change, ClassCache, Scope, StoreView};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShaclError {

@@ -1,7 +1,9 @@
 //! The shapes of the service and what is done with them: validate a graph, validate a write in
 //! the context of the store, render the report (JSON-LD with our context, Turtle, text).
 
-use super::{validate, validate_nodes, Change, DataGraph, Shapes, StoreView, ValidationReport};
+use super::{
+    validate, validate_nodes, Change, DataGraph, Scope, Shapes, StoreView, ValidationReport,
+};
 use crate::rdf::{self, Contexts};
 use crate::render::Compactor;
 use crate::store::AppStore;
@@ -62,27 +64,30 @@ impl Validator {
         validate(&self.shapes, data)
     }
 
-    /// Validates a write to `graph` as the store would be after it: the store's union graph
-    /// plus the change, reporting only on the nodes the change touches or references.
+    /// Validates a payload as if written to `graph`: the store's union graph plus the change,
+    /// reporting on every node the payload speaks of and the nodes it references (the dry
+    /// run of `POST /validate?context=store`).
     pub fn validate_change(
         &self,
         store: &AppStore,
         graph: NamedNodeRef<'_>,
         change: &Change,
     ) -> ValidationReport {
-        self.check_change(store, graph, change).0
+        let view = StoreView::new(&store.store, &store.classes, graph, change);
+        let focus = change.focus_nodes(&view, &self.shapes, Scope::Payload);
+        validate_nodes(&self.shapes, &view, &focus)
     }
 
-    /// [`Self::validate_change`], and the added triples `graph` already holds: the commit
-    /// can leave them as they are.
-    pub fn check_change(
+    /// Validates a write to `graph` on what it alters in the store's union graph, and says
+    /// which added triples `graph` already holds: the commit can leave them as they are.
+    pub fn check_write(
         &self,
         store: &AppStore,
         graph: NamedNodeRef<'_>,
         change: &Change,
     ) -> (ValidationReport, Graph) {
         let view = StoreView::new(&store.store, &store.classes, graph, change);
-        let focus = change.focus_nodes(&view, &self.shapes);
+        let focus = change.focus_nodes(&view, &self.shapes, Scope::Changes);
         let report = validate_nodes(&self.shapes, &view, &focus);
         let held = change.add.iter().filter(|t| view.holds(*t)).collect();
         (report, held)

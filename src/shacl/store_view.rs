@@ -29,6 +29,8 @@ pub struct ClassCache {
     inner: Mutex<(u64, HashMap<Term, Vec<Term>>)>,
 }
 
+const MAX_KEPT_CLASSES: usize = 4096;
+
 impl ClassCache {
     pub fn clear(&self) {
         let mut inner = self.lock();
@@ -46,7 +48,9 @@ impl ClassCache {
 
     fn put(&self, generation: u64, class: &Term, closure: &[Term]) {
         let mut inner = self.lock();
-        if inner.0 == generation {
+        // Bounded: anyone may send types to `POST /validate`, and made-up classes are kept
+        // too (their closure is themselves); the ontology's classes come first.
+        if inner.0 == generation && inner.1.len() < MAX_KEPT_CLASSES {
             inner.1.insert(class.clone(), closure.to_vec());
         }
     }
@@ -56,6 +60,17 @@ impl ClassCache {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// What the validation of a change looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// What a write alters in the union graph: a triple some graph already holds alters
+    /// nothing, so its subject is not checked again for it.
+    Changes,
+    /// Every node the payload speaks of, stored already or not: the dry run of
+    /// `POST /validate?context=store` answers for the payload, not for what it would alter.
+    Payload,
 }
 
 impl Change {
@@ -86,7 +101,7 @@ impl Change {
     /// paths), subjects of what it removes, and — when something is removed — the nodes that
     /// point to a changed subject (their links may have lost their target). A link's target
     /// is otherwise checked from the subject's side (`sh:class`, `sh:node`…).
-    pub fn focus_nodes(&self, view: &StoreView<'_>, shapes: &Shapes) -> Vec<Term> {
+    pub fn focus_nodes(&self, view: &StoreView<'_>, shapes: &Shapes, scope: Scope) -> Vec<Term> {
         let mut seen = HashSet::new();
         let mut focus = Vec::new();
         let mut push = |t: Term, focus: &mut Vec<Term>| {
@@ -97,11 +112,13 @@ impl Change {
         for t in self.add.iter() {
             // A triple some graph already holds leaves the union graph as it was (a network
             // re-sending the labels of what its resource links to, say).
-            if view.stored_about(t.subject).iter().any(|q| {
-                q.subject.as_ref() == t.subject
-                    && q.predicate == t.predicate
-                    && q.object.as_ref() == t.object
-            }) {
+            if scope == Scope::Changes
+                && view.stored_about(t.subject).iter().any(|q| {
+                    q.subject.as_ref() == t.subject
+                        && q.predicate == t.predicate
+                        && q.object.as_ref() == t.object
+                })
+            {
                 continue;
             }
             push(t.subject.into_owned().into(), &mut focus);
@@ -255,7 +272,7 @@ impl<'a> StoreView<'a> {
 
 impl DataGraph for StoreView<'_> {
     fn superclasses(&self, class: &Term) -> Vec<Term> {
-        let Some((cache, generation)) = self.classes else {
+        let Some((cache, generation)) = self.classes.filter(|_| class.is_named_node()) else {
             return super::subclass_closure(self, class);
         };
         if let Some(closure) = cache.get(class) {

@@ -204,7 +204,7 @@ fn invalid_shapes_are_rejected() {
 /// whatever is wrong with her; adding a new triple about her does.
 #[test]
 fn triples_already_stored_change_nothing_to_validate() {
-    use super::{Change, ClassCache, StoreView};
+    use super::{Change, ClassCache, Scope, StoreView};
     use oxigraph::model::{GraphNameRef, Literal, Triple};
     use oxigraph::store::Store;
     let shapes = Shapes::from_graph(&parse(SHAPES)).expect("shapes compile");
@@ -221,11 +221,12 @@ fn triples_already_stored_change_nothing_to_validate() {
         let mut change = Change::default();
         change.add.insert(&triple);
         let view = StoreView::new(&store, &classes, writer.as_ref(), &change);
-        let focus = change.focus_nodes(&view, &shapes);
-        (
-            focus,
-            validate_nodes(&shapes, &view, &change.focus_nodes(&view, &shapes)),
-        )
+        let focus = change.focus_nodes(&view, &shapes, Scope::Changes);
+        let report = validate_nodes(&shapes, &view, &focus);
+        // The dry run answers for the payload: carol is checked whatever it changes.
+        let payload = change.focus_nodes(&view, &shapes, Scope::Payload);
+        assert_eq!(payload, vec![ex("carol")]);
+        (focus, report)
     };
     let Term::NamedNode(carol) = ex("carol") else {
         unreachable!()
