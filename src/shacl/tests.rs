@@ -240,10 +240,23 @@ fn triples_already_stored_change_nothing_to_validate() {
     assert!(focus.is_empty(), "{focus:?}");
     assert!(report.conforms);
     let (focus, report) = validate_change(Triple::new(
-        carol,
-        name,
+        carol.clone(),
+        name.clone(),
         Literal::new_simple_literal("Caro"),
     ));
     assert_eq!(focus, vec![ex("carol")]);
     assert!(!report.conforms, "carol has three names now");
+
+    // What the commit may leave alone: only what the write's own graph holds already.
+    let known = Triple::new(carol, name, Literal::new_simple_literal("Carol"));
+    let mut change = Change::default();
+    change.add.insert(&known);
+    let held_by = |graph: &NamedNode| {
+        StoreView::new(&store, &classes, graph.as_ref(), &change).holds(known.as_ref())
+    };
+    assert!(held_by(&stored));
+    assert!(
+        !held_by(&writer),
+        "another graph's triple is written all the same"
+    );
 }
