@@ -203,21 +203,21 @@ impl<'a> StoreView<'a> {
 
     /// The stored quads of `s` with predicate `p`.
     fn stored_values(&self, s: NamedOrBlankNodeRef<'_>, p: &NamedNode) -> Rc<[Quad]> {
-        let changed = self.change.add.triples_for_subject(s).next().is_some()
-            || self.change.remove.triples_for_subject(s).next().is_some();
-        if changed || self.about.borrow().contains_key(&s.into_owned()) {
-            return self
-                .stored_about(s)
-                .iter()
-                .filter(|q| q.predicate == *p)
-                .cloned()
-                .collect();
-        }
         let key = (s.into_owned(), p.clone());
         if let Some(found) = self.values.borrow().get(&key) {
             return Rc::clone(found);
         }
-        let found: Rc<[Quad]> = self.stored_quads(Some(s), Some(p.as_ref()), None).collect();
+        let changed = self.change.add.triples_for_subject(s).next().is_some()
+            || self.change.remove.triples_for_subject(s).next().is_some();
+        let found: Rc<[Quad]> = if changed || self.about.borrow().contains_key(&key.0) {
+            self.stored_about(s)
+                .iter()
+                .filter(|q| q.predicate == *p)
+                .cloned()
+                .collect()
+        } else {
+            self.stored_quads(Some(s), Some(p.as_ref()), None).collect()
+        };
         self.values.borrow_mut().insert(key, Rc::clone(&found));
         found
     }
