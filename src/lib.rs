@@ -4,6 +4,7 @@
 //! quads in Oxigraph, `sparql` evaluates queries, `vocab` names every IRI, `config` holds the
 //! settings.
 
+pub mod commits;
 pub mod config;
 pub mod federation;
 pub mod generate;
@@ -18,6 +19,10 @@ pub mod vocab;
 pub mod writes;
 
 pub use http::error::Error;
+
+// In the library, so that the server, the benchmarks and the tests all run on it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use config::Config;
 use http::AppState;

@@ -394,11 +394,9 @@ pub async fn update(
     tokio::task::spawn_blocking(move || {
         // Under the write lock, so that no network's write is validated against a state an
         // update is changing; what the update changes is not known, so kept closures go.
-        let _guard = store
-            .write_lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _guard = store.lock_writes();
         let result = prepared.on_store(&store.store).execute();
+        store.commits.committed(None);
         store.classes.clear();
         result
     })

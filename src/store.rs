@@ -1,6 +1,7 @@
 //! The Oxigraph store: opened on RocksDB or in memory, one named graph per source, atomic loads,
 //! first-start bootstrap of the ontology and the fixtures, export.
 
+use crate::commits::CommitLog;
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
 use crate::shacl::ClassCache;
@@ -36,6 +37,8 @@ pub struct AppStore {
     pub(crate) write_lock: std::sync::Arc<std::sync::Mutex<()>>,
     /// Class hierarchy closures kept for validation; see [`ClassCache`].
     pub classes: std::sync::Arc<ClassCache>,
+    /// The commits so far, and what the latest ones touched.
+    pub commits: std::sync::Arc<CommitLog>,
 }
 
 impl AppStore {
@@ -58,7 +61,15 @@ impl AppStore {
             base: Base::new(&config.base_iri),
             write_lock: Default::default(),
             classes: Default::default(),
+            commits: Default::default(),
         })
+    }
+
+    /// Takes the write lock: one write at a time is validated and committed.
+    pub(crate) fn lock_writes(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.write_lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Writes RocksDB's memtables to disk from a thread of its own: writes go on meanwhile
@@ -130,12 +141,15 @@ impl AppStore {
             on_file(path);
         }
         let count = quads.len();
+        let _guard = self.lock_writes();
         let mut transaction = self.store.start_transaction()?;
         // An empty graph must still exist, so that bootstrap knows it was loaded.
         transaction.insert_named_graph(graph);
         transaction.extend(quads.iter());
         self.record_load(&mut transaction, graph, files);
-        transaction.commit()?;
+        let committed = transaction.commit();
+        self.commits.committed(None);
+        committed?;
         self.classes.clear();
         Ok(count)
     }
@@ -167,10 +181,12 @@ impl AppStore {
 
     /// Loads already parsed quads atomically (used by the generator and the benchmarks).
     pub fn insert_quads(&self, quads: &[Quad]) -> anyhow::Result<()> {
+        let _guard = self.lock_writes();
         let mut loader = self.store.bulk_loader();
         loader.load_quads(quads.iter().cloned())?;
-        loader.commit()?;
-        Ok(())
+        let committed = loader.commit();
+        self.commits.committed(None);
+        Ok(committed?)
     }
 
     pub fn export(&self, format: RdfFormat, writer: impl Write) -> anyhow::Result<()> {

@@ -1,6 +1,7 @@
 //! Writes by networks: from parsed quads to a validated, atomic change of the network's own
 //! graph, with provenance in the meta graph.
 
+use crate::commits::{touched_by, Key};
 use crate::shacl::service::Validator;
 use crate::shacl::{Change, ValidationReport};
 use crate::store::{now_literal, AppStore};
@@ -38,7 +39,39 @@ const BULK_WRITE_TRIPLES: usize = 10_000;
 /// writes never flush (each flush costs a compaction of the whole level it lands in).
 const FLUSH_AFTER_QUADS: usize = 100_000;
 
+/// Past this many changed triples, a commit's keys are not kept: it conflicts with every
+/// write validated before it.
+const MAX_TOUCHED_TRIPLES: usize = 10_000;
+
+/// The keys of what a commit changed, its provenance quads (`meta`) included; `None` for a
+/// large commit or one that changes the class hierarchy, which every validation reads
+/// through kept closures.
+fn touched(write: &Write, meta: &[Quad]) -> crate::commits::Touched {
+    let change = &write.change;
+    if change.touches_classes() || change.add.len() + change.remove.len() > MAX_TOUCHED_TRIPLES {
+        return None;
+    }
+    let mut keys = touched_by([&change.add, &change.remove]);
+    for q in meta {
+        keys.insert(Key::Subject(q.subject.clone()));
+        keys.insert(Key::Predicate(q.predicate.clone()));
+        keys.insert(Key::Object(q.object.clone()));
+    }
+    Some(keys)
+}
+
+/// A write prepared and validated before taking the write lock, with what it read.
+struct Ahead {
+    seen: u64,
+    write: Write,
+    report: ValidationReport,
+    held: Graph,
+    reads: crate::commits::Reads,
+    validated: std::time::Duration,
+}
+
 /// A write by one network into its graph.
+#[derive(Debug)]
 pub struct Write {
     pub network: String,
     pub graph: NamedNode,
@@ -57,35 +90,122 @@ impl AppStore {
         validator: &Validator,
         prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError>,
     ) -> Result<Write, WriteError> {
-        let guard = self
-            .write_lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let guard = self.lock_writes();
+        self.commit_locked(guard, validator, prepare)
+    }
+
+    /// Commits a write whose `prepare` reads nothing from the store but whether the write's
+    /// own resources exist (a POST). It is prepared and validated before the write lock is
+    /// taken, so that writes validate side by side and hold the lock for their commit only;
+    /// if a commit since then touched what the validation read, it is prepared and validated
+    /// again under the lock, as [`Self::commit_write`] does.
+    pub fn commit_new(
+        &self,
+        validator: &Validator,
+        prepare: impl Fn(&AppStore) -> Result<Write, WriteError>,
+    ) -> Result<Write, WriteError> {
+        let ahead = self.validate_ahead(validator, &prepare)?;
+        self.commit_ahead(ahead, validator, prepare)
+    }
+
+    /// Prepares and validates a write without the lock, noting where it looked.
+    fn validate_ahead(
+        &self,
+        validator: &Validator,
+        prepare: impl Fn(&AppStore) -> Result<Write, WriteError>,
+    ) -> Result<Ahead, WriteError> {
+        let seen = self.commits.version();
         let started = std::time::Instant::now();
         let write = prepare(self)?;
-        let (report, held) = validator.check_write(self, write.graph.as_ref(), &write.change);
+        let (report, held, mut reads) =
+            validator.check_write(self, write.graph.as_ref(), &write.change);
+        reads.keys.extend(
+            write
+                .resources
+                .iter()
+                .map(|r| Key::Subject(r.clone().into())),
+        );
+        Ok(Ahead {
+            seen,
+            write,
+            report,
+            held,
+            reads,
+            validated: started.elapsed(),
+        })
+    }
+
+    /// Commits a write validated ahead, or prepares and validates it again under the lock
+    /// when a commit since touched what it read.
+    fn commit_ahead(
+        &self,
+        ahead: Ahead,
+        validator: &Validator,
+        prepare: impl Fn(&AppStore) -> Result<Write, WriteError>,
+    ) -> Result<Write, WriteError> {
+        let guard = self.lock_writes();
+        if self.commits.conflicts(ahead.seen, &ahead.reads) {
+            tracing::debug!("a commit touched what the write read: validated again");
+            return self.commit_locked(guard, validator, prepare);
+        }
+        self.finish(
+            guard,
+            ahead.write,
+            ahead.report,
+            ahead.held,
+            ahead.validated,
+        )
+    }
+
+    fn commit_locked(
+        &self,
+        guard: std::sync::MutexGuard<'_, ()>,
+        validator: &Validator,
+        prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError>,
+    ) -> Result<Write, WriteError> {
+        let started = std::time::Instant::now();
+        let write = prepare(self)?;
+        let (report, held, _) = validator.check_write(self, write.graph.as_ref(), &write.change);
+        self.finish(guard, write, report, held, started.elapsed())
+    }
+
+    /// Commits a validated write, under the lock `_guard` holds, and records what it touched.
+    fn finish(
+        &self,
+        _guard: std::sync::MutexGuard<'_, ()>,
+        write: Write,
+        report: ValidationReport,
+        held: Graph,
+        validated: std::time::Duration,
+    ) -> Result<Write, WriteError> {
         if !report.conforms {
             return Err(WriteError::Invalid(report));
         }
-        let validated = started.elapsed();
-        let bulk = self.apply(&write, &held)?;
+        let started = std::time::Instant::now();
+        let applied = self.apply(&write, &held);
+        let touched = match &applied {
+            Ok((_, meta)) => touched(&write, meta),
+            Err(_) => None,
+        };
         if write.change.touches_classes() {
             self.classes.clear();
         }
-        drop(guard);
+        self.commits.committed(touched);
+        let (bulk, _) = applied?;
         tracing::debug!(
             triples = write.change.add.len() + write.change.remove.len(),
             bulk,
             validate_ms = validated.as_secs_f64() * 1e3,
-            commit_ms = (started.elapsed() - validated).as_secs_f64() * 1e3,
+            commit_ms = started.elapsed().as_secs_f64() * 1e3,
             "write committed"
         );
         Ok(write)
     }
 
     /// Commits a validated write and its provenance atomically, leaving alone the added
-    /// triples the graph already `held`; says whether it went through the bulk loader.
-    fn apply(&self, write: &Write, held: &Graph) -> Result<bool, WriteError> {
+    /// triples the graph already `held`; says whether it went through the bulk loader, and
+    /// which provenance quads it added or removed.
+    fn apply(&self, write: &Write, held: &Graph) -> Result<(bool, Vec<Quad>), WriteError> {
         let meta = self.graph(vocab::GRAPH_META);
         let network = NamedNode::new_unchecked(self.base.resource("networks", &write.network));
         let now = now_literal();
@@ -128,10 +248,10 @@ impl AppStore {
                     .add
                     .iter()
                     .map(|t| t.in_graph(&write.graph).into_owned())
-                    .chain(provenance),
+                    .chain(provenance.iter().cloned()),
             )?;
             loader.commit()?;
-            return Ok(true);
+            return Ok((true, provenance));
         }
         // What the write removes and adds back, or adds and the graph holds, stays as it is: a
         // network re-sending its export, or the labels of what its resource links to, costs
@@ -159,7 +279,8 @@ impl AppStore {
         if written >= FLUSH_AFTER_QUADS {
             self.flush_in_background();
         }
-        Ok(false)
+        provenance.extend(dated);
+        Ok((false, provenance))
     }
 
     /// The meta graph's `dct:modified` of these resources: one look-up each for a few, one
@@ -532,15 +653,101 @@ mod tests {
                 .quads_for_pattern(None, None, None, Some(g.as_ref().into()))
                 .count()
         };
-        assert!(store.apply(&write(), &Graph::new()).unwrap(), "bulk loaded");
+        assert!(
+            store.apply(&write(), &Graph::new()).unwrap().0,
+            "bulk loaded"
+        );
         assert_eq!(count(&graph), BULK_WRITE_TRIPLES);
         let dated = count(&meta);
         assert_eq!(dated, 1 + 2 * BULK_WRITE_TRIPLES / 2);
         assert!(
-            !store.apply(&write(), &Graph::new()).unwrap(),
+            !store.apply(&write(), &Graph::new()).unwrap().0,
             "dated resources: a transaction"
         );
         assert_eq!((count(&graph), count(&meta)), (BULK_WRITE_TRIPLES, dated));
+    }
+
+    /// A write validated before the lock commits as validated only if no commit since then
+    /// touched what its validation read; otherwise it is judged again on the new state.
+    #[test]
+    fn writes_validated_ahead_are_judged_again_after_a_conflicting_commit() {
+        let shapes = std::env::temp_dir().join(format!("lc-ahead-shapes-{}", std::process::id()));
+        std::fs::create_dir_all(&shapes).unwrap();
+        std::fs::write(
+            shapes.join("link.ttl"),
+            "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/ns#> .
+            ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+                sh:property [ sh:path ex:link ; sh:class ex:Target ] .",
+        )
+        .unwrap();
+        let validator = Validator::load(&shapes).unwrap();
+        std::fs::remove_dir_all(&shapes).unwrap();
+        let store = AppStore::open(&Config {
+            memory: true,
+            base_iri: "http://example.org/".into(),
+            ..Config::default()
+        })
+        .unwrap();
+        let ex = |local: &str| NamedNode::new_unchecked(format!("http://example.org/ns#{local}"));
+        let type_of_b = Triple::new(ex("b"), vocab::RDF_TYPE, ex("Target"));
+        // Network one writes its graph under the lock.
+        let by_one = |add: Vec<Triple>, remove: Vec<Triple>| {
+            store
+                .commit_write(&validator, |store| {
+                    Ok(Write {
+                        network: "one".into(),
+                        graph: store.graph("one"),
+                        change: Change {
+                            add: add.iter().collect(),
+                            remove: remove.iter().collect(),
+                        },
+                        resources: Vec::new(),
+                    })
+                })
+                .unwrap()
+        };
+        by_one(vec![type_of_b.clone()], vec![]);
+        // Network two links a new thing to b, a Target.
+        let new_thing = |store: &AppStore| {
+            let mut add = Graph::new();
+            add.insert(&Triple::new(ex("a"), vocab::RDF_TYPE, ex("Thing")));
+            add.insert(&Triple::new(ex("a"), ex("link"), ex("b")));
+            Ok(Write {
+                network: "two".into(),
+                graph: store.graph("two"),
+                change: Change {
+                    add,
+                    remove: Graph::new(),
+                },
+                resources: vec![ex("a")],
+            })
+        };
+        let ahead = store.validate_ahead(&validator, new_thing).unwrap();
+        assert!(ahead.report.conforms);
+        // A commit that only links to b leaves b's type as read…
+        by_one(vec![Triple::new(ex("c"), ex("link"), ex("b"))], vec![]);
+        assert!(!store.commits.conflicts(ahead.seen, &ahead.reads));
+        // …one that removes it does not: the write is judged again, and refused.
+        by_one(vec![], vec![type_of_b]);
+        assert!(store.commits.conflicts(ahead.seen, &ahead.reads));
+        let outcome = store.commit_ahead(ahead, &validator, new_thing);
+        assert!(
+            matches!(outcome, Err(WriteError::Invalid(_))),
+            "{outcome:?}"
+        );
+        let two = store.graph("two");
+        assert_eq!(
+            store
+                .store
+                .quads_for_pattern(None, None, None, Some(two.as_ref().into()))
+                .count(),
+            0
+        );
+        // Validated ahead on the current state, it is refused too.
+        assert!(matches!(
+            store.commit_new(&validator, new_thing),
+            Err(WriteError::Invalid(_))
+        ));
     }
 
     #[test]

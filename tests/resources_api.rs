@@ -52,6 +52,19 @@ fn start_limited(max_body_bytes: Option<usize>) -> TestServer {
     })
 }
 
+/// A server where rfflab writes and `admin` may send SPARQL updates.
+fn start_with_admin() -> TestServer {
+    TestServer::start_with(|config| {
+        config.networks.insert(
+            "rfflab".into(),
+            NetworkConfig {
+                token: RFFLAB_TOKEN.into(),
+            },
+        );
+        config.admin_token = Some("admin".into());
+    })
+}
+
 /// A whole answer, read once.
 struct Answer {
     status: StatusCode,
@@ -819,6 +832,76 @@ fn etags_give_304_and_are_per_representation() {
             .header("if-none-match", &turtle_tag),
     );
     assert_eq!(turtle_again.status, StatusCode::NOT_MODIFIED);
+}
+
+/// Representations are kept between reads: each kind of write is seen by the next read all
+/// the same, in every representation, including a change to the label of a linked resource
+/// and a SPARQL Update (which says nothing of what it changes).
+#[test]
+fn reads_follow_every_kind_of_write() {
+    let server = start_with_admin();
+    let http = client();
+    let url = server.url("/contributors/jordan-thevenot");
+    let jordan = iri(&server, "contributors/jordan-thevenot");
+    let read = |accept: &str| {
+        let answer = get(&http, &url, Some(accept));
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+        (answer.header("etag").expect("an ETag"), answer.text())
+    };
+    let update = |body: String| {
+        let answer = send(
+            http.post(server.url("/sparql"))
+                .bearer_auth("admin")
+                .header("content-type", "application/sparql-update")
+                .body(body),
+        );
+        assert!(answer.status.is_success(), "{}", answer.text());
+    };
+    let (json_tag, _) = read(JSON_LD);
+    let (turtle_tag, _) = read("text/turtle");
+    assert_eq!(read(JSON_LD).0, json_tag, "read twice, the same");
+
+    // A SPARQL Update about the resource itself.
+    update(format!(
+        "INSERT DATA {{ GRAPH <{}> {{ <{jordan}> <{TL}alternateName> \"Jordan T.\" }} }}",
+        iri(&server, "graphs/rfflab")
+    ));
+    let (tag, json) = read(JSON_LD);
+    assert_ne!(tag, json_tag);
+    assert!(json.contains("Jordan T."), "{json}");
+    let (tag, turtle) = read("text/turtle");
+    assert_ne!(tag, turtle_tag);
+    assert!(turtle.contains("Jordan T."), "{turtle}");
+
+    // A resource it links to is renamed: it shows the new label.
+    let linked = sparql(
+        &server,
+        &http,
+        &format!("SELECT ?o WHERE {{ <{jordan}> ?p ?o . ?o <{TL}name> ?n }} LIMIT 1"),
+    );
+    let linked = linked["results"]["bindings"][0]["o"]["value"]
+        .as_str()
+        .expect("a contributor links to a named resource")
+        .to_owned();
+    let (before, json) = read(JSON_LD);
+    assert!(!json.contains("Nom tout neuf"));
+    let answer = send(write(
+        &http,
+        reqwest::Method::POST,
+        &store_url(&server, &iri(&server, "graphs/rfflab")),
+        Some(RFFLAB_TOKEN),
+        Some("text/turtle"),
+        format!("<{linked}> <{TL}alternateName> \"Nom tout neuf\" ."),
+    ));
+    assert!(answer.status.is_success(), "{}", answer.text());
+    update(format!(
+        "DELETE {{ GRAPH ?g {{ <{linked}> <{TL}name> ?n }} }} \
+         INSERT {{ GRAPH ?g {{ <{linked}> <{TL}name> \"Nom tout neuf\" }} }} \
+         WHERE {{ GRAPH ?g {{ <{linked}> <{TL}name> ?n }} }}"
+    ));
+    let (after, json) = read(JSON_LD);
+    assert_ne!(after, before);
+    assert!(json.contains("Nom tout neuf"), "{json}");
 }
 
 #[test]
@@ -2580,15 +2663,7 @@ fn large_imports_are_validated_atomic_and_replaceable() {
 /// SPARQL Update, is seen by the very next write.
 #[test]
 fn a_new_subclass_is_seen_by_the_next_write() {
-    let server = TestServer::start_with(|config| {
-        config.networks.insert(
-            "rfflab".into(),
-            NetworkConfig {
-                token: RFFLAB_TOKEN.into(),
-            },
-        );
-        config.admin_token = Some("admin".into());
-    });
+    let server = start_with_admin();
     let http = client();
     let own = iri(&server, "graphs/rfflab");
     let add_to_own_graph = |turtle: String| {

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod meta;
 pub mod openapi;
+pub mod representations;
 pub mod resources;
 pub mod sparql;
 pub mod store;
@@ -44,6 +45,7 @@ pub struct AppState {
     pub trusted_roots: Arc<Vec<reqwest::Certificate>>,
     pub compactor: Arc<Compactor>,
     pub harvests: crate::federation::schedule::HarvestLog,
+    pub representations: Arc<representations::Representations>,
 }
 
 impl AppState {
@@ -78,6 +80,7 @@ impl AppState {
             trusted_roots,
             compactor: Arc::new(compactor),
             harvests: Default::default(),
+            representations: Default::default(),
         })
     }
 

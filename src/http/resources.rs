@@ -2,11 +2,12 @@
 //! the negotiated format, and writes by networks into their own graph.
 
 use super::error::{Error, Result};
+use super::representations::Kept;
 use super::{accept, auth, with_type, AppState, QueryParams};
 use crate::rdf;
 use crate::render;
 use crate::resources::{self, Filters};
-use crate::shacl::service::{render_report, ReportFormat};
+use crate::shacl::service::{render_report, ReportFormat, Validator};
 use crate::shacl::Change;
 use crate::store::AppStore;
 use crate::vocab::{self, Collection};
@@ -277,31 +278,56 @@ pub async fn get_one(
 ) -> Result<Response> {
     let (collection, iri) = target(&state, &segment, &slug)?;
     let (repr, media_type) = negotiate(&headers)?;
-    let triples = describe(&state, &iri).await?;
+    let version = state.store.commits.version();
+    let kept = match state.representations.get(iri.as_str(), media_type, version) {
+        Some(kept) => kept,
+        None => {
+            let kept = represent(&state, collection, &iri, repr, media_type, version).await?;
+            state
+                .representations
+                .put(iri.as_str(), media_type, kept.clone());
+            kept
+        }
+    };
+    let given = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let mut response = match given {
+        Some(given)
+            if given
+                .split(',')
+                .any(|t| t.trim() == kept.etag || t.trim() == "*") =>
+        {
+            super::empty(StatusCode::NOT_MODIFIED)
+        }
+        _ => with_type(media_type, kept.body),
+    };
+    response.headers_mut().insert(header::ETAG, kept.etag);
+    Ok(response)
+}
+
+/// Reads and renders a resource, as read at `version` of the store (or later).
+async fn represent(
+    state: &AppState,
+    collection: &Collection,
+    iri: &NamedNode,
+    repr: Repr,
+    media_type: &'static str,
+    version: u64,
+) -> Result<Kept> {
+    let triples = describe(state, iri).await?;
     if !triples
         .iter()
         .any(|t| t.subject == NamedOrBlankNode::from(iri.clone()))
     {
         return Err(Error::NotFound(format!("no resource <{iri}>")));
     }
-    let tag = etag(&state_tag(&triples), media_type);
-    if let Some(given) = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        if given.split(',').any(|t| t.trim() == tag || t.trim() == "*") {
-            let mut response = super::empty(StatusCode::NOT_MODIFIED);
-            response.headers_mut().insert(
-                header::ETAG,
-                HeaderValue::from_str(&tag).map_err(Error::internal)?,
-            );
-            return Ok(response);
-        }
-    }
+    let etag =
+        HeaderValue::from_str(&etag(&state_tag(&triples), media_type)).map_err(Error::internal)?;
     let body = match repr {
         Repr::Rdf(format) => rdf::serialize_triples(&triples, format)?,
         Repr::JsonLd | Repr::Html => {
-            let document = resource_document(&state, collection, &iri, &triples).await?;
+            let document = resource_document(state, collection, iri, &triples).await?;
             if repr == Repr::JsonLd {
                 serde_json::to_vec_pretty(&document).map_err(Error::internal)?
             } else {
@@ -314,12 +340,11 @@ pub async fn get_one(
             }
         }
     };
-    let mut response = with_type(media_type, body);
-    response.headers_mut().insert(
-        header::ETAG,
-        HeaderValue::from_str(&tag).map_err(Error::internal)?,
-    );
-    Ok(response)
+    Ok(Kept {
+        version,
+        etag,
+        body: body.into(),
+    })
 }
 
 /// The compact JSON-LD of a resource, with the co-funding view for commons and campaigns. The
@@ -383,9 +408,20 @@ async fn commit(
     state: &AppState,
     prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError> + Send + 'static,
 ) -> Result<Write> {
+    on_store(state, move |store, validator| {
+        store.commit_write(validator, prepare)
+    })
+    .await
+}
+
+/// Runs `job` on a blocking thread, with the store and the validator.
+async fn on_store(
+    state: &AppState,
+    job: impl FnOnce(&AppStore, &Validator) -> Result<Write, WriteError> + Send + 'static,
+) -> Result<Write> {
     let store = state.store.clone();
     let validator = state.validator.clone();
-    tokio::task::spawn_blocking(move || store.commit_write(&validator, prepare))
+    tokio::task::spawn_blocking(move || job(&store, &validator))
         .await
         .map_err(Error::internal)?
         .map_err(|e| write_error(state, e))
@@ -435,8 +471,9 @@ pub async fn create(
     let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
     let graph = state.store.graph(&network);
     let base = state.store.base.as_str().trim_end_matches('/').to_owned();
-    let write = commit(&state, move |store| {
-        let (iri, add) = writes::resource_triples(store, collection, quads, None)?;
+    // Reads nothing but whether the resource exists: validated before the write lock is taken.
+    let prepare = move |store: &AppStore| {
+        let (iri, add) = writes::resource_triples(store, collection, quads.clone(), None)?;
         if store.exists(iri.as_ref())? {
             return Err(WriteError::Conflict(format!(
                 "<{iri}> already exists: use PUT {} to replace your statements about it",
@@ -444,14 +481,17 @@ pub async fn create(
             )));
         }
         Ok(Write {
-            network,
-            graph,
+            network: network.clone(),
+            graph: graph.clone(),
             change: Change {
                 add,
                 remove: Graph::new(),
             },
             resources: vec![iri],
         })
+    };
+    let write = on_store(&state, move |store, validator| {
+        store.commit_new(validator, prepare)
     })
     .await?;
     let iri = write.resources[0].clone();

@@ -4,6 +4,7 @@
 use super::{
     validate, validate_nodes, Change, DataGraph, Scope, Shapes, StoreView, ValidationReport,
 };
+use crate::commits::Reads;
 use crate::rdf::{self, Contexts};
 use crate::render::Compactor;
 use crate::store::AppStore;
@@ -79,18 +80,19 @@ impl Validator {
     }
 
     /// Validates a write to `graph` on what it alters in the store's union graph, and says
-    /// which added triples `graph` already holds: the commit can leave them as they are.
+    /// which added triples `graph` already holds (the commit can leave them as they are) and
+    /// where it looked in the store.
     pub fn check_write(
         &self,
         store: &AppStore,
         graph: NamedNodeRef<'_>,
         change: &Change,
-    ) -> (ValidationReport, Graph) {
+    ) -> (ValidationReport, Graph, Reads) {
         let view = StoreView::new(&store.store, &store.classes, graph, change);
         let focus = change.focus_nodes(&view, &self.shapes, Scope::Changes);
         let report = validate_nodes(&self.shapes, &view, &focus);
         let held = change.add.iter().filter(|t| view.holds(*t)).collect();
-        (report, held)
+        (report, held, view.into_reads())
     }
 }
 

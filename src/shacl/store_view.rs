@@ -3,6 +3,7 @@
 //! the store and are corrected by the change.
 
 use super::{rdf::subject_ref, DataGraph, Shapes};
+use crate::commits::{Key, Reads};
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
     Term, TermRef, Triple, TripleRef,
@@ -140,14 +141,11 @@ impl Change {
         for s in &removed_subjects {
             push(s.clone(), &mut focus);
             if let Some(subject) = subject_ref(s) {
+                let object = Term::from(subject.into_owned());
+                view.record(None, None, Some(object.as_ref()));
                 for q in view
                     .store
-                    .quads_for_pattern(
-                        None,
-                        None,
-                        Some(Term::from(subject.into_owned()).as_ref()),
-                        None,
-                    )
+                    .quads_for_pattern(None, None, Some(object.as_ref()), None)
                     .flatten()
                 {
                     push(q.subject.into(), &mut focus);
@@ -173,6 +171,8 @@ pub struct StoreView<'a> {
     values: RefCell<HashMap<(NamedOrBlankNode, NamedNode), Quads>>,
     /// Kept class closures, when the change leaves the class hierarchy as stored.
     classes: Option<(&'a ClassCache, u64)>,
+    /// Where the view looked in the store, for the write's conflict check.
+    reads: RefCell<Reads>,
 }
 
 impl<'a> StoreView<'a> {
@@ -189,7 +189,32 @@ impl<'a> StoreView<'a> {
             about: RefCell::default(),
             values: RefCell::default(),
             classes: (!change.touches_classes()).then(|| (classes, classes.generation())),
+            reads: RefCell::default(),
         }
+    }
+
+    /// Where the view looked in the store so far.
+    pub fn into_reads(self) -> Reads {
+        self.reads.into_inner()
+    }
+
+    /// Notes a look-up by its most selective bound position.
+    fn record(
+        &self,
+        s: Option<NamedOrBlankNodeRef<'_>>,
+        p: Option<NamedNodeRef<'_>>,
+        o: Option<TermRef<'_>>,
+    ) {
+        let key = match (s, p, o) {
+            (Some(s), _, _) => Key::Subject(s.into_owned()),
+            (None, _, Some(o)) => Key::Object(o.into_owned()),
+            (None, Some(p), None) => Key::Predicate(p.into_owned()),
+            (None, None, None) => {
+                self.reads.borrow_mut().everything = true;
+                return;
+            }
+        };
+        self.reads.borrow_mut().keys.insert(key);
     }
 
     /// Whether the change's own graph already holds this triple.
@@ -250,6 +275,7 @@ impl<'a> StoreView<'a> {
         p: Option<NamedNodeRef<'_>>,
         o: Option<TermRef<'_>>,
     ) -> impl Iterator<Item = Quad> + '_ {
+        self.record(s, p, o);
         self.store
             .quads_for_pattern(s, p, o, None)
             .filter_map(Result::ok)
