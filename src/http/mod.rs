@@ -70,6 +70,9 @@ impl AppState {
                 timeout,
             ))
         });
+        let representations = Arc::new(representations::Representations::new(
+            config.kept_representations_bytes,
+        ));
         Ok(Self {
             store,
             config: Arc::new(config),
@@ -80,7 +83,7 @@ impl AppState {
             trusted_roots,
             compactor: Arc::new(compactor),
             harvests: Default::default(),
-            representations: Default::default(),
+            representations,
         })
     }
 

@@ -17,10 +17,16 @@ pub struct Kept {
     pub body: Bytes,
 }
 
-/// Kept representations by resource IRI, then by media type.
-#[derive(Default)]
+/// Kept representations by resource IRI, then by media type, within `max_bytes` of bodies.
 pub struct Representations {
-    kept: RwLock<HashMap<String, Vec<(&'static str, Kept)>>>,
+    kept: RwLock<Table>,
+    max_bytes: usize,
+}
+
+#[derive(Default)]
+struct Table {
+    forms: HashMap<String, Vec<(&'static str, Kept)>>,
+    bytes: usize,
 }
 
 /// Bounds on what is kept: anyone may GET any resource.
@@ -28,39 +34,71 @@ const MAX_RESOURCES: usize = 8192;
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
 impl Representations {
+    pub fn new(max_bytes: usize) -> Self {
+        Self {
+            kept: RwLock::default(),
+            max_bytes,
+        }
+    }
+
     /// The representation of `iri` as `media_type`, if it was rendered at `version`.
     pub fn get(&self, iri: &str, media_type: &str, version: u64) -> Option<Kept> {
         let kept = self.kept.read().unwrap_or_else(|e| e.into_inner());
-        kept.get(iri)?
+        kept.forms
+            .get(iri)?
             .iter()
             .find(|(m, k)| *m == media_type && k.version == version)
             .map(|(_, k)| k.clone())
     }
 
     pub fn put(&self, iri: &str, media_type: &'static str, fresh: Kept) {
-        if fresh.body.len() > MAX_BODY_BYTES {
+        if fresh.body.len() > MAX_BODY_BYTES.min(self.max_bytes) {
             return;
         }
         let mut kept = self.kept.write().unwrap_or_else(|e| e.into_inner());
-        if !kept.contains_key(iri) && kept.len() >= MAX_RESOURCES {
+        let table = &mut *kept;
+        let full = |t: &Table| {
+            (!t.forms.contains_key(iri) && t.forms.len() >= MAX_RESOURCES)
+                || t.bytes + fresh.body.len() > self.max_bytes
+        };
+        if full(table) {
             // Older versions go first; if the current one alone fills the table, all go.
-            kept.retain(|_, forms| {
-                forms.retain(|(_, k)| k.version >= fresh.version);
-                !forms.is_empty()
-            });
-            if kept.len() >= MAX_RESOURCES {
-                kept.clear();
+            table.retain(|k| k.version >= fresh.version);
+            if full(table) {
+                table.retain(|_| false);
             }
         }
-        let forms = kept.entry(iri.to_owned()).or_default();
-        forms.retain(|(m, k)| *m != media_type && k.version >= fresh.version);
+        let forms = table.forms.entry(iri.to_owned()).or_default();
+        let mut freed = 0;
+        forms.retain(|(m, k)| {
+            let keep = *m != media_type && k.version >= fresh.version;
+            if !keep {
+                freed += k.body.len();
+            }
+            keep
+        });
+        table.bytes = table.bytes - freed + fresh.body.len();
         forms.push((media_type, fresh));
+    }
+}
+
+impl Table {
+    fn retain(&mut self, keep: impl Fn(&Kept) -> bool) {
+        let mut bytes = 0;
+        self.forms.retain(|_, forms| {
+            forms.retain(|(_, k)| keep(k));
+            bytes += forms.iter().map(|(_, k)| k.body.len()).sum::<usize>();
+            !forms.is_empty()
+        });
+        self.bytes = bytes;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MAX_KEPT_BYTES: usize = 32 * 1024 * 1024;
 
     fn kept(version: u64, body: &'static str) -> Kept {
         Kept {
@@ -72,7 +110,7 @@ mod tests {
 
     #[test]
     fn a_representation_serves_its_version_and_media_type_only() {
-        let r = Representations::default();
+        let r = Representations::new(MAX_KEPT_BYTES);
         r.put("http://x/a", "text/turtle", kept(3, "ttl"));
         r.put("http://x/a", "application/ld+json", kept(3, "json"));
         assert_eq!(r.get("http://x/a", "text/turtle", 3).unwrap().body, "ttl");
@@ -90,11 +128,11 @@ mod tests {
 
     #[test]
     fn the_table_stays_bounded() {
-        let r = Representations::default();
+        let r = Representations::new(MAX_KEPT_BYTES);
         for i in 0..MAX_RESOURCES + 10 {
             r.put(&format!("http://x/{i}"), "text/turtle", kept(1, "t"));
         }
-        assert!(r.kept.read().unwrap().len() <= MAX_RESOURCES);
+        assert!(r.kept.read().unwrap().forms.len() <= MAX_RESOURCES);
         let last = format!("http://x/{}", MAX_RESOURCES + 9);
         assert!(r.get(&last, "text/turtle", 1).is_some());
         r.put(
@@ -106,5 +144,33 @@ mod tests {
             },
         );
         assert!(r.get("http://x/big", "text/turtle", 1).is_none());
+        // Large bodies: the bytes kept stay bounded too.
+        let large = Bytes::from(vec![b' '; MAX_BODY_BYTES]);
+        for i in 0..2 * MAX_KEPT_BYTES / MAX_BODY_BYTES {
+            r.put(
+                &format!("http://x/large-{i}"),
+                "text/turtle",
+                Kept {
+                    body: large.clone(),
+                    ..kept(1, "")
+                },
+            );
+            let table = r.kept.read().unwrap();
+            let counted: usize = table
+                .forms
+                .values()
+                .flatten()
+                .map(|(_, k)| k.body.len())
+                .sum();
+            assert_eq!(table.bytes, counted);
+            assert!(table.bytes <= MAX_KEPT_BYTES);
+        }
+    }
+
+    #[test]
+    fn nothing_is_kept_with_no_memory_for_it() {
+        let r = Representations::new(0);
+        r.put("http://x/a", "text/turtle", kept(1, "ttl"));
+        assert!(r.get("http://x/a", "text/turtle", 1).is_none());
     }
 }
