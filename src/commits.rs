@@ -3,7 +3,7 @@
 //! what it read (optimistic concurrency); a representation rendered at a version is reused
 //! while the version stands.
 
-use oxigraph::model::{Graph, NamedNode, NamedOrBlankNode, Term};
+use oxigraph::model::{NamedNode, NamedOrBlankNode, Term, TripleRef};
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -19,6 +19,17 @@ pub enum Key {
     Predicate(NamedNode),
 }
 
+impl Key {
+    /// What the log keeps of a key: a hash, so that a commit's entry stays small whatever its
+    /// terms (two keys sharing a hash only make a conflict of what was none).
+    fn id(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::hash::DefaultHasher::new();
+        self.hash(&mut hasher);
+        hasher.finish()
+    }
+}
+
 /// What a validation read, as keys; `everything` when a read had no bound position.
 #[derive(Clone, Debug, Default)]
 pub struct Reads {
@@ -26,21 +37,19 @@ pub struct Reads {
     pub everything: bool,
 }
 
-/// What a commit touched: `None` when it is not known (SPARQL Update, file loads) or when it
-/// changed the class hierarchy, which every validation reads through kept closures.
-pub type Touched = Option<HashSet<Key>>;
+/// What a commit touched (see [`Key::id`]): `None` when it is not known (SPARQL Update, file
+/// loads), for large commits, or when it changed the class hierarchy, which every validation
+/// reads through kept closures.
+pub type Touched = Option<HashSet<u64>>;
 
-/// The keys of every triple a graph holds, for [`CommitLog::committed`].
-pub fn touched_by<'a>(graphs: impl IntoIterator<Item = &'a Graph>) -> HashSet<Key> {
-    let mut keys = HashSet::new();
-    for graph in graphs {
-        for t in graph.iter() {
-            keys.insert(Key::Subject(t.subject.into_owned()));
-            keys.insert(Key::Predicate(t.predicate.into_owned()));
-            keys.insert(Key::Object(t.object.into_owned()));
-        }
+/// The keys a commit touches by adding or removing `triple`. Literals are no keys: the store
+/// matches them by value, and reads of a literal are keyed by their predicate.
+pub fn touch(keys: &mut HashSet<u64>, triple: TripleRef<'_>) {
+    keys.insert(Key::Subject(triple.subject.into_owned()).id());
+    keys.insert(Key::Predicate(triple.predicate.into_owned()).id());
+    if !triple.object.is_literal() {
+        keys.insert(Key::Object(triple.object.into_owned()).id());
     }
-    keys
 }
 
 /// How many commits are remembered: an optimistic write that saw an older version gives way.
@@ -81,12 +90,13 @@ impl CommitLog {
         if reads.everything || recent.front().is_none_or(|(first, _)| *first > seen + 1) {
             return true;
         }
+        let read: Vec<u64> = reads.keys.iter().map(Key::id).collect();
         recent
             .iter()
             .filter(|(version, _)| *version > seen)
             .any(|(_, touched)| match touched {
                 None => true,
-                Some(keys) => reads.keys.iter().any(|k| keys.contains(k)),
+                Some(keys) => read.iter().any(|k| keys.contains(k)),
             })
     }
 
@@ -100,7 +110,7 @@ impl CommitLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::{NamedNodeRef, TripleRef};
+    use oxigraph::model::{Literal, NamedNodeRef};
 
     fn node(iri: &str) -> NamedNode {
         NamedNode::new_unchecked(iri)
@@ -117,13 +127,25 @@ mod tests {
     fn a_commit_conflicts_with_the_reads_of_what_it_touched_only() {
         let log = CommitLog::default();
         let seen = log.version();
-        let mut graph = Graph::new();
-        graph.insert(TripleRef::new(
-            NamedNodeRef::new_unchecked("http://x/a"),
-            NamedNodeRef::new_unchecked("http://x/link"),
-            NamedNodeRef::new_unchecked("http://x/b"),
-        ));
-        log.committed(Some(touched_by([&graph])));
+        let mut keys = HashSet::new();
+        touch(
+            &mut keys,
+            TripleRef::new(
+                NamedNodeRef::new_unchecked("http://x/a"),
+                NamedNodeRef::new_unchecked("http://x/link"),
+                NamedNodeRef::new_unchecked("http://x/b"),
+            ),
+        );
+        touch(
+            &mut keys,
+            TripleRef::new(
+                NamedNodeRef::new_unchecked("http://x/a"),
+                NamedNodeRef::new_unchecked("http://x/code"),
+                &Literal::from(1),
+            ),
+        );
+        assert_eq!(keys.len(), 4, "no key for the literal");
+        log.committed(Some(keys));
         assert_eq!(log.version(), seen + 1);
         // Its subject's triples and its object's incoming links changed…
         assert!(log.conflicts(seen, &reads([Key::Subject(node("http://x/a").into())])));

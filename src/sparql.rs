@@ -396,8 +396,9 @@ pub async fn update(
         // update is changing; what the update changes is not known, so kept closures go.
         let _guard = store.lock_writes();
         let result = prepared.on_store(&store.store).execute();
-        store.commits.committed(None);
+        // Closures first: a validation that starts at the new version must not find old ones.
         store.classes.clear();
+        store.commits.committed(None);
         result
     })
     .await

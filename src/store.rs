@@ -148,9 +148,10 @@ impl AppStore {
         transaction.extend(quads.iter());
         self.record_load(&mut transaction, graph, files);
         let committed = transaction.commit();
+        // Closures first: a validation that starts at the new version must not find old ones.
+        self.classes.clear();
         self.commits.committed(None);
         committed?;
-        self.classes.clear();
         Ok(count)
     }
 
@@ -185,6 +186,7 @@ impl AppStore {
         let mut loader = self.store.bulk_loader();
         loader.load_quads(quads.iter().cloned())?;
         let committed = loader.commit();
+        self.classes.clear();
         self.commits.committed(None);
         Ok(committed?)
     }

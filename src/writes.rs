@@ -1,7 +1,7 @@
 //! Writes by networks: from parsed quads to a validated, atomic change of the network's own
 //! graph, with provenance in the meta graph.
 
-use crate::commits::{touched_by, Key};
+use crate::commits::{touch, Key};
 use crate::shacl::service::Validator;
 use crate::shacl::{Change, ValidationReport};
 use crate::store::{now_literal, AppStore};
@@ -40,8 +40,9 @@ const BULK_WRITE_TRIPLES: usize = 10_000;
 const FLUSH_AFTER_QUADS: usize = 100_000;
 
 /// Past this many changed triples, a commit's keys are not kept: it conflicts with every
-/// write validated before it.
-const MAX_TOUCHED_TRIPLES: usize = 10_000;
+/// write validated before it. Bounds the commit log to a few MB (256 commits, 3 hashes per
+/// triple).
+const MAX_TOUCHED_TRIPLES: usize = 2_000;
 
 /// The keys of what a commit changed, its provenance quads (`meta`) included; `None` for a
 /// large commit or one that changes the class hierarchy, which every validation reads
@@ -51,11 +52,12 @@ fn touched(write: &Write, meta: &[Quad]) -> crate::commits::Touched {
     if change.touches_classes() || change.add.len() + change.remove.len() > MAX_TOUCHED_TRIPLES {
         return None;
     }
-    let mut keys = touched_by([&change.add, &change.remove]);
+    let mut keys = std::collections::HashSet::new();
+    for t in change.add.iter().chain(change.remove.iter()) {
+        touch(&mut keys, t);
+    }
     for q in meta {
-        keys.insert(Key::Subject(q.subject.clone()));
-        keys.insert(Key::Predicate(q.predicate.clone()));
-        keys.insert(Key::Object(q.object.clone()));
+        touch(&mut keys, q.as_ref().into());
     }
     Some(keys)
 }
@@ -667,87 +669,149 @@ mod tests {
         assert_eq!((count(&graph), count(&meta)), (BULK_WRITE_TRIPLES, dated));
     }
 
-    /// A write validated before the lock commits as validated only if no commit since then
-    /// touched what its validation read; otherwise it is judged again on the new state.
-    #[test]
-    fn writes_validated_ahead_are_judged_again_after_a_conflicting_commit() {
-        let shapes = std::env::temp_dir().join(format!("lc-ahead-shapes-{}", std::process::id()));
-        std::fs::create_dir_all(&shapes).unwrap();
-        std::fs::write(
-            shapes.join("link.ttl"),
-            "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/ns#> .
-            ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
-                sh:property [ sh:path ex:link ; sh:class ex:Target ] .",
-        )
-        .unwrap();
-        let validator = Validator::load(&shapes).unwrap();
-        std::fs::remove_dir_all(&shapes).unwrap();
-        let store = AppStore::open(&Config {
+    fn memory_store() -> AppStore {
+        AppStore::open(&Config {
             memory: true,
             base_iri: "http://example.org/".into(),
             ..Config::default()
         })
+        .unwrap()
+    }
+
+    /// A validator of these shapes (Turtle, `sh:` and `ex:` declared).
+    fn validator(shapes: &str) -> Validator {
+        let dir = std::env::temp_dir().join(format!(
+            "lc-ahead-shapes-{}-{}",
+            std::process::id(),
+            shapes.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("shapes.ttl"),
+            format!(
+                "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/ns#> .\n{shapes}"
+            ),
+        )
         .unwrap();
-        let ex = |local: &str| NamedNode::new_unchecked(format!("http://example.org/ns#{local}"));
+        let validator = Validator::load(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        validator
+    }
+
+    fn ex(local: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("http://example.org/ns#{local}"))
+    }
+
+    /// A write of `network` into its graph, adding and removing these triples.
+    fn write_of(store: &AppStore, network: &str, add: &[Triple], remove: &[Triple]) -> Write {
+        Write {
+            network: network.into(),
+            graph: store.graph(network),
+            change: Change {
+                add: add.iter().collect(),
+                remove: remove.iter().collect(),
+            },
+            resources: Vec::new(),
+        }
+    }
+
+    fn quads_in(store: &AppStore, graph: &str) -> usize {
+        let graph = store.graph(graph);
+        store
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+            .count()
+    }
+
+    /// A write validated before the lock commits as validated only if no commit since then
+    /// touched what its validation read; otherwise it is judged again on the new state.
+    #[test]
+    fn writes_validated_ahead_are_judged_again_after_a_conflicting_commit() {
+        let validator = validator(
+            "ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+                sh:property [ sh:path ex:link ; sh:class ex:Target ] .",
+        );
+        let store = memory_store();
         let type_of_b = Triple::new(ex("b"), vocab::RDF_TYPE, ex("Target"));
         // Network one writes its graph under the lock.
-        let by_one = |add: Vec<Triple>, remove: Vec<Triple>| {
+        let by_one = |add: &[Triple], remove: &[Triple]| {
             store
-                .commit_write(&validator, |store| {
-                    Ok(Write {
-                        network: "one".into(),
-                        graph: store.graph("one"),
-                        change: Change {
-                            add: add.iter().collect(),
-                            remove: remove.iter().collect(),
-                        },
-                        resources: Vec::new(),
-                    })
-                })
+                .commit_write(&validator, |store| Ok(write_of(store, "one", add, remove)))
                 .unwrap()
         };
-        by_one(vec![type_of_b.clone()], vec![]);
+        by_one(std::slice::from_ref(&type_of_b), &[]);
         // Network two links a new thing to b, a Target.
         let new_thing = |store: &AppStore| {
-            let mut add = Graph::new();
-            add.insert(&Triple::new(ex("a"), vocab::RDF_TYPE, ex("Thing")));
-            add.insert(&Triple::new(ex("a"), ex("link"), ex("b")));
-            Ok(Write {
-                network: "two".into(),
-                graph: store.graph("two"),
-                change: Change {
-                    add,
-                    remove: Graph::new(),
-                },
-                resources: vec![ex("a")],
-            })
+            let mut write = write_of(
+                store,
+                "two",
+                &[
+                    Triple::new(ex("a"), vocab::RDF_TYPE, ex("Thing")),
+                    Triple::new(ex("a"), ex("link"), ex("b")),
+                ],
+                &[],
+            );
+            write.resources.push(ex("a"));
+            Ok(write)
         };
         let ahead = store.validate_ahead(&validator, new_thing).unwrap();
         assert!(ahead.report.conforms);
         // A commit that only links to b leaves b's type as read…
-        by_one(vec![Triple::new(ex("c"), ex("link"), ex("b"))], vec![]);
+        by_one(&[Triple::new(ex("c"), ex("link"), ex("b"))], &[]);
         assert!(!store.commits.conflicts(ahead.seen, &ahead.reads));
         // …one that removes it does not: the write is judged again, and refused.
-        by_one(vec![], vec![type_of_b]);
+        by_one(&[], &[type_of_b]);
         assert!(store.commits.conflicts(ahead.seen, &ahead.reads));
         let outcome = store.commit_ahead(ahead, &validator, new_thing);
         assert!(
             matches!(outcome, Err(WriteError::Invalid(_))),
             "{outcome:?}"
         );
-        let two = store.graph("two");
-        assert_eq!(
-            store
-                .store
-                .quads_for_pattern(None, None, None, Some(two.as_ref().into()))
-                .count(),
-            0
-        );
+        assert_eq!(quads_in(&store, "two"), 0);
         // Validated ahead on the current state, it is refused too.
         assert!(matches!(
             store.commit_new(&validator, new_thing),
             Err(WriteError::Invalid(_))
         ));
+    }
+
+    /// The store matches literals by value: a code written "01" by one network is the code "1"
+    /// another network's write validated ahead looked for.
+    #[test]
+    fn a_literal_written_in_another_form_is_a_conflict() {
+        let validator = validator(
+            "ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+                sh:property [ sh:path ( ex:code [ sh:inversePath ex:code ] ) ; sh:maxCount 1 ] .",
+        );
+        let store = memory_store();
+        let thing = |store: &AppStore, network: &str, name: &str, code: &str| {
+            let code = oxigraph::model::Literal::new_typed_literal(
+                code,
+                oxigraph::model::vocab::xsd::INTEGER,
+            );
+            write_of(
+                store,
+                network,
+                &[
+                    Triple::new(ex(name), vocab::RDF_TYPE, ex("Thing")),
+                    Triple::new(ex(name), ex("code"), code),
+                ],
+                &[],
+            )
+        };
+        let first = |store: &AppStore| Ok(thing(store, "two", "a", "1"));
+        let ahead = store.validate_ahead(&validator, first).unwrap();
+        assert!(ahead.report.conforms, "alone with its code");
+        store
+            .commit_write(&validator, |store| Ok(thing(store, "one", "b", "01")))
+            .unwrap();
+        assert!(store.commits.conflicts(ahead.seen, &ahead.reads));
+        let outcome = store.commit_ahead(ahead, &validator, first);
+        assert!(
+            matches!(outcome, Err(WriteError::Invalid(_))),
+            "{outcome:?}"
+        );
+        assert_eq!(quads_in(&store, "two"), 0);
     }
 
     #[test]

@@ -885,15 +885,6 @@ fn reads_follow_every_kind_of_write() {
         .to_owned();
     let (before, json) = read(JSON_LD);
     assert!(!json.contains("Nom tout neuf"));
-    let answer = send(write(
-        &http,
-        reqwest::Method::POST,
-        &store_url(&server, &iri(&server, "graphs/rfflab")),
-        Some(RFFLAB_TOKEN),
-        Some("text/turtle"),
-        format!("<{linked}> <{TL}alternateName> \"Nom tout neuf\" ."),
-    ));
-    assert!(answer.status.is_success(), "{}", answer.text());
     update(format!(
         "DELETE {{ GRAPH ?g {{ <{linked}> <{TL}name> ?n }} }} \
          INSERT {{ GRAPH ?g {{ <{linked}> <{TL}name> \"Nom tout neuf\" }} }} \
@@ -902,6 +893,50 @@ fn reads_follow_every_kind_of_write() {
     let (after, json) = read(JSON_LD);
     assert_ne!(after, before);
     assert!(json.contains("Nom tout neuf"), "{json}");
+
+    // A network's own resource, read between its writes in two representations.
+    let created = post_jsonld(
+        &http,
+        &server.url("/places"),
+        RFFLAB_TOKEN,
+        &place(&server, "Lieu lu et relu"),
+    );
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    let location = created.header("location").expect("a Location");
+    let read_place = |accept: &str| get(&http, &location, Some(accept));
+    for accept in [JSON_LD, "text/turtle"] {
+        let answer = read_place(accept);
+        assert!(
+            answer.text().contains("Lieu lu et relu"),
+            "{}",
+            answer.text()
+        );
+    }
+    let replaced = put_jsonld(
+        &http,
+        &location,
+        RFFLAB_TOKEN,
+        &place(&server, "Lieu renommé"),
+        None,
+    );
+    assert!(replaced.status.is_success(), "{}", replaced.text());
+    for accept in [JSON_LD, "text/turtle"] {
+        let answer = read_place(accept);
+        assert!(answer.text().contains("Lieu renommé"), "{}", answer.text());
+        assert!(!answer.text().contains("Lieu lu et relu"));
+    }
+    let deleted = send(write(
+        &http,
+        reqwest::Method::DELETE,
+        &location,
+        Some(RFFLAB_TOKEN),
+        None,
+        String::new(),
+    ));
+    assert!(deleted.status.is_success(), "{}", deleted.text());
+    for accept in [JSON_LD, "text/turtle"] {
+        assert_eq!(read_place(accept).status, StatusCode::NOT_FOUND);
+    }
 }
 
 #[test]

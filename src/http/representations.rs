@@ -57,6 +57,14 @@ impl Representations {
         }
         let mut kept = self.kept.write().unwrap_or_else(|e| e.into_inner());
         let table = &mut *kept;
+        // A slow reader's rendering does not replace a later one.
+        if table.forms.get(iri).is_some_and(|forms| {
+            forms
+                .iter()
+                .any(|(m, k)| *m == media_type && k.version > fresh.version)
+        }) {
+            return;
+        }
         let full = |t: &Table| {
             (!t.forms.contains_key(iri) && t.forms.len() >= MAX_RESOURCES)
                 || t.bytes + fresh.body.len() > self.max_bytes
@@ -120,10 +128,12 @@ mod tests {
         );
         assert!(r.get("http://x/a", "text/turtle", 4).is_none());
         assert!(r.get("http://x/b", "text/turtle", 3).is_none());
-        // A newer rendering replaces the older one of the same media type.
+        // A newer rendering replaces the older one of the same media type, not the reverse.
         r.put("http://x/a", "text/turtle", kept(4, "ttl4"));
         assert_eq!(r.get("http://x/a", "text/turtle", 4).unwrap().body, "ttl4");
         assert!(r.get("http://x/a", "text/turtle", 3).is_none());
+        r.put("http://x/a", "text/turtle", kept(3, "ttl"));
+        assert_eq!(r.get("http://x/a", "text/turtle", 4).unwrap().body, "ttl4");
     }
 
     #[test]

@@ -43,8 +43,14 @@ impl ClassCache {
         self.lock().0
     }
 
-    fn get(&self, class: &Term) -> Option<Vec<Term>> {
-        self.lock().1.get(class).cloned()
+    /// The closure of `class`, if kept since `generation` (a view never mixes closures from
+    /// before and after a clear).
+    fn get(&self, generation: u64, class: &Term) -> Option<Vec<Term>> {
+        let inner = self.lock();
+        if inner.0 != generation {
+            return None;
+        }
+        inner.1.get(class).cloned()
     }
 
     fn put(&self, generation: u64, class: &Term, closure: &[Term]) {
@@ -207,9 +213,11 @@ impl<'a> StoreView<'a> {
     ) {
         let key = match (s, p, o) {
             (Some(s), _, _) => Key::Subject(s.into_owned()),
-            (None, _, Some(o)) => Key::Object(o.into_owned()),
-            (None, Some(p), None) => Key::Predicate(p.into_owned()),
-            (None, None, None) => {
+            // The store matches literals by value ("01" and "1" as integers are one term), so
+            // no literal is a key: the look-up is keyed by its predicate instead.
+            (None, _, Some(o)) if !o.is_literal() => Key::Object(o.into_owned()),
+            (None, Some(p), _) => Key::Predicate(p.into_owned()),
+            (None, None, _) => {
                 self.reads.borrow_mut().everything = true;
                 return;
             }
@@ -301,7 +309,7 @@ impl DataGraph for StoreView<'_> {
         let Some((cache, generation)) = self.classes.filter(|_| class.is_named_node()) else {
             return super::subclass_closure(self, class);
         };
-        if let Some(closure) = cache.get(class) {
+        if let Some(closure) = cache.get(generation, class) {
             return closure;
         }
         let closure = super::subclass_closure(self, class);
