@@ -814,6 +814,85 @@ mod tests {
         assert_eq!(quads_in(&store, "two"), 0);
     }
 
+    /// A node is judged again when what it links to changes in a way its shapes read: a
+    /// property `sh:node` looks at, or the class hierarchy `sh:class` and targets look at.
+    #[test]
+    fn writes_are_judged_with_the_nodes_that_read_what_they_change() {
+        let validator = validator(
+            "ex:ThingShape a sh:NodeShape ; sh:targetClass ex:Thing ;
+                sh:property [ sh:path ex:name ; sh:minCount 1 ] ;
+                sh:property [ sh:path ex:link ; sh:class ex:Target ; sh:node ex:TargetShape ] .
+            ex:TargetShape a sh:NodeShape ; sh:property [ sh:path ex:label ; sh:maxCount 1 ] .",
+        );
+        let store = memory_store();
+        let name = |n: &str| {
+            Triple::new(
+                ex(n),
+                ex("name"),
+                oxigraph::model::Literal::new_simple_literal(n),
+            )
+        };
+        let label = |l: &str| {
+            Triple::new(
+                ex("b"),
+                ex("label"),
+                oxigraph::model::Literal::new_simple_literal(l),
+            )
+        };
+        let commit = |network: &str, add: &[Triple], remove: &[Triple]| {
+            store.commit_write(&validator, |store| {
+                Ok(write_of(store, network, add, remove))
+            })
+        };
+        let refused =
+            |outcome: Result<Write, WriteError>| matches!(outcome, Err(WriteError::Invalid(_)));
+        commit(
+            "one",
+            &[
+                Triple::new(
+                    ex("Sub"),
+                    oxigraph::model::vocab::rdfs::SUB_CLASS_OF,
+                    ex("Target"),
+                ),
+                Triple::new(ex("b"), vocab::RDF_TYPE, ex("Sub")),
+                label("b"),
+                Triple::new(ex("a"), vocab::RDF_TYPE, ex("Thing")),
+                name("a"),
+                Triple::new(ex("a"), ex("link"), ex("b")),
+                Triple::new(ex("x"), vocab::RDF_TYPE, ex("Other")),
+            ],
+            &[],
+        )
+        .unwrap();
+        // b is not a target of TargetShape, but a's link reads its labels.
+        assert!(refused(commit("two", &[label("another")], &[])));
+        // Removing Sub from below Target leaves a linking to no Target.
+        assert!(refused(commit(
+            "one",
+            &[],
+            &[Triple::new(
+                ex("Sub"),
+                oxigraph::model::vocab::rdfs::SUB_CLASS_OF,
+                ex("Target")
+            )],
+        )));
+        // Putting Other below Thing makes x a Thing, without a name.
+        let other_is_a_thing = Triple::new(
+            ex("Other"),
+            oxigraph::model::vocab::rdfs::SUB_CLASS_OF,
+            ex("Thing"),
+        );
+        assert!(refused(commit(
+            "two",
+            std::slice::from_ref(&other_is_a_thing),
+            &[]
+        )));
+        // Each of them is accepted once the data agrees.
+        commit("two", &[name("x"), other_is_a_thing], &[]).unwrap();
+        commit("one", &[], &[label("b")]).unwrap();
+        commit("two", &[label("another")], &[]).unwrap();
+    }
+
     #[test]
     fn slugs_are_ascii_and_readable() {
         assert_eq!(

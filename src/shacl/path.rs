@@ -28,26 +28,6 @@ pub enum Path {
 const MAX_DEPTH: usize = 64;
 
 impl Path {
-    /// Every predicate this path follows backwards (inside `sh:inversePath`, at any depth).
-    pub fn inverse_predicates(&self, inverted: bool, out: &mut HashSet<String>) {
-        match self {
-            Path::Predicate(p) => {
-                if inverted {
-                    out.insert(p.as_str().to_owned());
-                }
-            }
-            Path::Inverse(inner) => inner.inverse_predicates(true, out),
-            Path::Sequence(paths) | Path::Alternative(paths) => {
-                for path in paths {
-                    path.inverse_predicates(inverted, out);
-                }
-            }
-            Path::ZeroOrMore(inner) | Path::OneOrMore(inner) | Path::ZeroOrOne(inner) => {
-                inner.inverse_predicates(inverted, out)
-            }
-        }
-    }
-
     /// Parses the path rooted at `node` (the object of `sh:path` or `sh:resultPath`).
     pub fn from_graph(graph: &Graph, node: TermRef<'_>) -> Result<Path, ShaclError> {
         Self::parse(graph, node, 0)
@@ -101,6 +81,44 @@ impl Path {
             _ => Err(ShaclError::InvalidPath(format!(
                 "{node} is not a SHACL path"
             ))),
+        }
+    }
+
+    /// Every predicate the path follows, forwards into `forward`, backwards into `inverse`.
+    pub fn predicates(
+        &self,
+        inverted: bool,
+        forward: &mut HashSet<String>,
+        inverse: &mut HashSet<String>,
+    ) {
+        match self {
+            Path::Predicate(p) => {
+                let out = if inverted { inverse } else { forward };
+                out.insert(p.as_str().to_owned());
+            }
+            Path::Inverse(inner) => inner.predicates(!inverted, forward, inverse),
+            Path::Sequence(paths) | Path::Alternative(paths) => {
+                for path in paths {
+                    path.predicates(inverted, forward, inverse);
+                }
+            }
+            Path::ZeroOrMore(inner) | Path::OneOrMore(inner) | Path::ZeroOrOne(inner) => {
+                inner.predicates(inverted, forward, inverse)
+            }
+        }
+    }
+
+    /// The most links the path follows from its focus node; `None` when unbounded.
+    pub fn length(&self) -> Option<usize> {
+        match self {
+            Path::Predicate(_) => Some(1),
+            Path::Inverse(inner) | Path::ZeroOrOne(inner) => inner.length(),
+            Path::Sequence(paths) => paths.iter().map(Path::length).sum(),
+            Path::Alternative(paths) => paths
+                .iter()
+                .map(Path::length)
+                .try_fold(0, |longest, l| l.map(|l| longest.max(l))),
+            Path::ZeroOrMore(_) | Path::OneOrMore(_) => None,
         }
     }
 

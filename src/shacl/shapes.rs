@@ -135,6 +135,91 @@ pub struct Shapes {
     /// `sh:targetObjectsOf`, predicates of inverse paths): adding `s p o` can change the
     /// validity of `o` only for these.
     pub(crate) reaches_objects: HashSet<String>,
+    /// What shapes read of nodes other than their focus node (see [`LinkedReads`]).
+    pub(crate) linked: LinkedReads,
+}
+
+/// What shapes read of the nodes their focus node links to: a triple added to or removed from
+/// such a node can change the validity of the nodes that link to it (`sh:class`, `sh:node`,
+/// paths of several steps…), up to `depth` links back.
+#[derive(Debug, Default)]
+pub(crate) struct LinkedReads {
+    /// Predicates read forwards from a linked node: changing `x p o` concerns who links to x.
+    pub subject_side: HashSet<String>,
+    /// Predicates read backwards from a linked node: changing `s p x` concerns who links to x.
+    pub object_side: HashSet<String>,
+    /// Every predicate of a linked node is read (`sh:closed` on it).
+    pub every_predicate: bool,
+    /// How many links back the nodes concerned can be.
+    pub depth: usize,
+}
+
+/// Links followed by a path with no bound (`sh:zeroOrMorePath`…), counted as this many: the
+/// nodes that link to a changed node are looked for up to this depth.
+const UNBOUNDED_DEPTH: usize = 8;
+
+impl LinkedReads {
+    /// Notes what `shape` reads when evaluated on a node `depth` links from a focus node.
+    fn walk(
+        &mut self,
+        shapes: &[Shape],
+        id: ShapeId,
+        depth: usize,
+        seen: &mut HashSet<(ShapeId, usize)>,
+    ) {
+        if depth > UNBOUNDED_DEPTH || !seen.insert((id, depth)) {
+            return;
+        }
+        let shape = &shapes[id];
+        let mut value_depth = depth;
+        if let Some(path) = &shape.path {
+            let length = path.length().unwrap_or(UNBOUNDED_DEPTH);
+            value_depth = depth + length;
+            // The path reads the triples of the nodes it passes, the last excepted.
+            if depth + length > 1 {
+                path.predicates(false, &mut self.subject_side, &mut self.object_side);
+                self.deepen(depth + length - 1);
+            }
+        }
+        for constraint in &shape.constraints {
+            match constraint {
+                Constraint::Class(_) => self.read(value_depth, rdf::TYPE.as_str()),
+                Constraint::Equals(p)
+                | Constraint::Disjoint(p)
+                | Constraint::LessThan(p)
+                | Constraint::LessThanOrEquals(p) => self.read(depth, p.as_str()),
+                Constraint::Closed(_) if value_depth > 0 => {
+                    self.every_predicate = true;
+                    self.deepen(value_depth);
+                }
+                Constraint::Not(nested)
+                | Constraint::Node(nested)
+                | Constraint::Property(nested) => self.walk(shapes, *nested, value_depth, seen),
+                Constraint::And(list) | Constraint::Or(list) | Constraint::Xone(list) => {
+                    for nested in list {
+                        self.walk(shapes, *nested, value_depth, seen);
+                    }
+                }
+                Constraint::Qualified(q) => {
+                    for nested in std::iter::once(&q.shape).chain(&q.siblings) {
+                        self.walk(shapes, *nested, value_depth, seen);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn read(&mut self, depth: usize, predicate: &str) {
+        if depth > 0 {
+            self.subject_side.insert(predicate.to_owned());
+            self.deepen(depth);
+        }
+    }
+
+    fn deepen(&mut self, depth: usize) {
+        self.depth = self.depth.max(depth);
+    }
 }
 
 impl Shapes {
@@ -183,10 +268,11 @@ impl Shapes {
             by_subjects_of: HashMap::new(),
             by_objects_of: HashMap::new(),
             reaches_objects: HashSet::new(),
+            linked: LinkedReads::default(),
         };
         for shape in &shapes {
             if let Some(path) = &shape.path {
-                path.inverse_predicates(false, &mut result.reaches_objects);
+                path.predicates(false, &mut HashSet::new(), &mut result.reaches_objects);
             }
         }
         for (id, shape) in shapes.iter().enumerate() {
@@ -208,6 +294,10 @@ impl Shapes {
                     list.push(id);
                 }
             }
+        }
+        let mut seen = HashSet::new();
+        for &id in &result.targeted {
+            result.linked.walk(&shapes, id, 0, &mut seen);
         }
         result.shapes = shapes;
         result

@@ -103,17 +103,37 @@ impl Change {
             .collect()
     }
 
-    /// The nodes whose validity a change can alter: subjects of what it adds, objects of what
-    /// it adds when a shape looks at them through that link (`sh:targetObjectsOf`, inverse
-    /// paths), subjects of what it removes, and — when something is removed — the nodes that
-    /// point to a changed subject (their links may have lost their target). A link's target
-    /// is otherwise checked from the subject's side (`sh:class`, `sh:node`…).
+    /// The nodes whose validity a change can alter:
+    /// - the subjects of what it adds or removes;
+    /// - the objects, when a shape looks at them through that link (`sh:targetObjectsOf`,
+    ///   inverse paths);
+    /// - the nodes that link to a changed node, up to as many links back as shapes read
+    ///   through ([`LinkedReads`](super::shapes::LinkedReads)), when what changed is read that way (its type for
+    ///   `sh:class`, its properties for `sh:node`…). A removal always concerns them: their
+    ///   links may have lost their target;
+    /// - for a change to the class hierarchy, the instances of the classes below it, and the
+    ///   nodes that link to those.
     pub fn focus_nodes(&self, view: &StoreView<'_>, shapes: &Shapes, scope: Scope) -> Vec<Term> {
-        let mut seen = HashSet::new();
-        let mut focus = Vec::new();
-        let mut push = |t: Term, focus: &mut Vec<Term>| {
-            if !matches!(t, Term::Literal(_)) && seen.insert(t.clone()) {
-                focus.push(t);
+        let linked = &shapes.linked;
+        let mut focus = Focus::default();
+        // Nodes whose referrers are concerned, with how many links back.
+        let mut concerned: Vec<(Term, usize)> = Vec::new();
+        let mut classes: Vec<Term> = Vec::new();
+        let mut note = |t: TripleRef<'_>, removed: bool, focus: &mut Focus| {
+            let subject = Term::from(t.subject.into_owned());
+            focus.push(subject.clone());
+            let predicate = t.predicate.as_str();
+            if shapes.reaches_objects.contains(predicate) {
+                focus.push(t.object.into_owned());
+            }
+            if removed || linked.every_predicate || linked.subject_side.contains(predicate) {
+                concerned.push((subject.clone(), linked.depth.max(usize::from(removed))));
+            }
+            if linked.object_side.contains(predicate) {
+                concerned.push((t.object.into_owned(), linked.depth));
+            }
+            if t.predicate == oxigraph::model::vocab::rdfs::SUB_CLASS_OF {
+                classes.push(subject);
             }
         };
         for t in self.add.iter() {
@@ -128,37 +148,55 @@ impl Change {
             {
                 continue;
             }
-            push(t.subject.into_owned().into(), &mut focus);
-            if shapes.reaches_objects.contains(t.predicate.as_str()) {
-                push(t.object.into_owned(), &mut focus);
-            }
+            note(t, false, &mut focus);
         }
-        let mut removed_subjects = Vec::new();
-        let mut seen_removed = HashSet::new();
         for t in self.remove.iter() {
-            let subject = Term::from(t.subject.into_owned());
-            if seen_removed.insert(subject.clone()) {
-                removed_subjects.push(subject);
-            }
-            if shapes.reaches_objects.contains(t.predicate.as_str()) {
-                push(t.object.into_owned(), &mut focus);
+            note(t, true, &mut focus);
+        }
+        for class in classes {
+            for instance in view.instances_of(&class) {
+                focus.push(instance.clone());
+                concerned.push((instance, linked.depth.max(1)));
             }
         }
-        for s in &removed_subjects {
-            push(s.clone(), &mut focus);
-            if let Some(subject) = subject_ref(s) {
-                let object = Term::from(subject.into_owned());
-                view.record(None, None, Some(object.as_ref()));
-                for q in view
-                    .store
-                    .quads_for_pattern(None, None, Some(object.as_ref()), None)
-                    .flatten()
-                {
-                    push(q.subject.into(), &mut focus);
-                }
+        // The nodes linking to the concerned ones, level by level.
+        let mut done: HashMap<Term, usize> = HashMap::new();
+        while let Some((node, depth)) = concerned.pop() {
+            if depth == 0 || done.get(&node).is_some_and(|d| *d >= depth) {
+                continue;
+            }
+            done.insert(node.clone(), depth);
+            let Some(subject) = subject_ref(&node) else {
+                continue;
+            };
+            let object = Term::from(subject.into_owned());
+            view.record(None, None, Some(object.as_ref()));
+            for q in view
+                .store
+                .quads_for_pattern(None, None, Some(object.as_ref()), None)
+                .flatten()
+            {
+                let referrer = Term::from(q.subject);
+                focus.push(referrer.clone());
+                concerned.push((referrer, depth - 1));
             }
         }
-        focus
+        focus.nodes
+    }
+}
+
+/// Focus nodes in the order found, each once, literals left out.
+#[derive(Default)]
+struct Focus {
+    seen: HashSet<Term>,
+    nodes: Vec<Term>,
+}
+
+impl Focus {
+    fn push(&mut self, t: Term) {
+        if !matches!(t, Term::Literal(_)) && self.seen.insert(t.clone()) {
+            self.nodes.push(t);
+        }
     }
 }
 
