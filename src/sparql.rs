@@ -147,6 +147,9 @@ pub fn parse_query(
     })
 }
 
+/// How long after its timeout a query that did not stop is answered for anyway.
+const TIMEOUT_GRACE: Duration = Duration::from_millis(200);
+
 /// How queries are evaluated: timeout and the SERVICE handler.
 #[derive(Clone)]
 pub struct QueryEngine {
@@ -213,7 +216,7 @@ impl QueryEngine {
         };
         let token_in_thread = token.clone();
         let limit = self.max_result_bytes;
-        let outcome = tokio::task::spawn_blocking(move || {
+        let evaluation = tokio::task::spawn_blocking(move || {
             let mut prepared = evaluator.for_query(parsed.query);
             let dataset = prepared.dataset_mut();
             if !parsed.default_graphs.is_empty() || !parsed.named_graphs.is_empty() {
@@ -236,8 +239,15 @@ impl QueryEngine {
             }
             let results = prepared.on_store(&store).execute()?;
             serialize_results(results, format, &token_in_thread, limit)
-        })
-        .await;
+        });
+        // The evaluator checks the token when it reads the store, not inside joins it holds in
+        // memory: the answer does not wait for such a join to end. Its thread runs on, its
+        // result thrown away.
+        let Ok(outcome) = tokio::time::timeout(timeout + TIMEOUT_GRACE, evaluation).await else {
+            token.cancel();
+            tracing::warn!(?timeout, "a query is still running after its timeout");
+            return Err(Error::Timeout(timeout));
+        };
         timer.abort();
         match outcome.map_err(Error::internal)? {
             Ok(body) => Ok(body),
@@ -395,9 +405,9 @@ pub async fn update(
         // Under the write lock, so that no network's write is validated against a state an
         // update is changing; what the update changes is not known, so kept closures go.
         let _guard = store.lock_writes();
-        let result = prepared.on_store(&store.store).execute();
-        // Closures first: a validation that starts at the new version must not find old ones.
-        store.classes.clear();
+        let result = store
+            .classes
+            .while_changing(|| prepared.on_store(&store.store).execute());
         store.commits.committed(None);
         result
     })

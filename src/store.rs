@@ -147,9 +147,7 @@ impl AppStore {
         transaction.insert_named_graph(graph);
         transaction.extend(quads.iter());
         self.record_load(&mut transaction, graph, files);
-        let committed = transaction.commit();
-        // Closures first: a validation that starts at the new version must not find old ones.
-        self.classes.clear();
+        let committed = self.classes.while_changing(|| transaction.commit());
         self.commits.committed(None);
         committed?;
         Ok(count)
@@ -183,10 +181,11 @@ impl AppStore {
     /// Loads already parsed quads atomically (used by the generator and the benchmarks).
     pub fn insert_quads(&self, quads: &[Quad]) -> anyhow::Result<()> {
         let _guard = self.lock_writes();
-        let mut loader = self.store.bulk_loader();
-        loader.load_quads(quads.iter().cloned())?;
-        let committed = loader.commit();
-        self.classes.clear();
+        let committed = self.classes.while_changing(|| {
+            let mut loader = self.store.bulk_loader();
+            loader.load_quads(quads.iter().cloned())?;
+            loader.commit()
+        });
         self.commits.committed(None);
         Ok(committed?)
     }

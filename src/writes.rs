@@ -184,14 +184,15 @@ impl AppStore {
             return Err(WriteError::Invalid(report));
         }
         let started = std::time::Instant::now();
-        let applied = self.apply(&write, &held);
+        let applied = if write.change.touches_classes() {
+            self.classes.while_changing(|| self.apply(&write, &held))
+        } else {
+            self.apply(&write, &held)
+        };
         let touched = match &applied {
             Ok((_, meta)) => touched(&write, meta),
             Err(_) => None,
         };
-        if write.change.touches_classes() {
-            self.classes.clear();
-        }
         self.commits.committed(touched);
         let (bulk, _) = applied?;
         tracing::debug!(

@@ -24,45 +24,68 @@ pub struct Change {
 /// The `rdfs:subClassOf` closures of the store's classes, kept across validations: every typed
 /// node needs the ancestors of its classes, and the class hierarchy (the ontology) changes
 /// almost never. Whoever changes the store without saying which triples (SPARQL Update, loads)
-/// or writes a subClassOf triple clears it; a closure computed before a clear is not kept.
+/// or writes a subClassOf triple does it [`while_changing`](Self::while_changing) the cache.
 #[derive(Default)]
 pub struct ClassCache {
-    inner: Mutex<(u64, HashMap<Term, Vec<Term>>)>,
+    inner: Mutex<Closures>,
+}
+
+#[derive(Default)]
+struct Closures {
+    /// Counts the changes begun and ended: a closure is kept and read at one generation only.
+    generation: u64,
+    changing: bool,
+    by_class: HashMap<Term, Vec<Term>>,
 }
 
 const MAX_KEPT_CLASSES: usize = 4096;
 
 impl ClassCache {
-    pub fn clear(&self) {
+    /// Runs a change that may touch the class hierarchy. Meanwhile, and until it ends,
+    /// closures are neither read nor kept: a validation computes them from the store, as it
+    /// is, and none computed before the change is read after it.
+    pub fn while_changing<T>(&self, change: impl FnOnce() -> T) -> T {
+        {
+            let mut inner = self.lock();
+            inner.generation += 1;
+            inner.changing = true;
+            inner.by_class.clear();
+        }
+        let result = change();
         let mut inner = self.lock();
-        inner.0 += 1;
-        inner.1.clear();
+        inner.generation += 1;
+        inner.changing = false;
+        inner.by_class.clear();
+        result
     }
 
     fn generation(&self) -> u64 {
-        self.lock().0
+        self.lock().generation
     }
 
-    /// The closure of `class`, if kept since `generation` (a view never mixes closures from
-    /// before and after a clear).
+    /// The closure of `class`, if kept at `generation` (a view never mixes closures from
+    /// before and after a change).
     fn get(&self, generation: u64, class: &Term) -> Option<Vec<Term>> {
         let inner = self.lock();
-        if inner.0 != generation {
+        if inner.generation != generation || inner.changing {
             return None;
         }
-        inner.1.get(class).cloned()
+        inner.by_class.get(class).cloned()
     }
 
     fn put(&self, generation: u64, class: &Term, closure: &[Term]) {
         let mut inner = self.lock();
         // Bounded: anyone may send types to `POST /validate`, and made-up classes are kept
         // too (their closure is themselves); the ontology's classes come first.
-        if inner.0 == generation && inner.1.len() < MAX_KEPT_CLASSES {
-            inner.1.insert(class.clone(), closure.to_vec());
+        if inner.generation == generation
+            && !inner.changing
+            && inner.by_class.len() < MAX_KEPT_CLASSES
+        {
+            inner.by_class.insert(class.clone(), closure.to_vec());
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, (u64, HashMap<Term, Vec<Term>>)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Closures> {
         self.inner
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
