@@ -141,7 +141,7 @@ pub struct Shapes {
 
 /// What shapes read of the nodes their focus node links to: a triple added to or removed from
 /// such a node can change the validity of the nodes that link to it (`sh:class`, `sh:node`,
-/// paths of several steps…), up to `depth` links back.
+/// paths of several steps…), up to `depth` links back along the shapes' paths.
 #[derive(Debug, Default)]
 pub(crate) struct LinkedReads {
     /// Predicates read forwards from a linked node: changing `x p o` concerns who links to x.
@@ -150,15 +150,28 @@ pub(crate) struct LinkedReads {
     pub object_side: HashSet<String>,
     /// Every predicate of a linked node is read (`sh:closed` on it).
     pub every_predicate: bool,
-    /// How many links back the nodes concerned can be.
-    pub depth: usize,
+    /// The predicates paths follow forwards (`f p x`: f reaches x) and backwards (`x p f`).
+    pub forward_links: HashSet<String>,
+    pub inverse_links: HashSet<String>,
+    /// How many links back the nodes concerned can be…
+    depth: usize,
+    /// …or any number: unbounded paths, shapes nested in themselves.
+    unbounded: bool,
 }
 
-/// Links followed by a path with no bound (`sh:zeroOrMorePath`…), counted as this many: the
-/// nodes that link to a changed node are looked for up to this depth.
-const UNBOUNDED_DEPTH: usize = 8;
+/// Past this depth, the walk over nested shapes counts the reads as unbounded.
+const MAX_WALK_DEPTH: usize = 8;
 
 impl LinkedReads {
+    /// How many links back from a changed node its readers can be.
+    pub fn reach(&self) -> usize {
+        if self.unbounded {
+            usize::MAX
+        } else {
+            self.depth
+        }
+    }
+
     /// Notes what `shape` reads when evaluated on a node `depth` links from a focus node.
     fn walk(
         &mut self,
@@ -167,18 +180,28 @@ impl LinkedReads {
         depth: usize,
         seen: &mut HashSet<(ShapeId, usize)>,
     ) {
-        if depth > UNBOUNDED_DEPTH || !seen.insert((id, depth)) {
+        let depth = if depth > MAX_WALK_DEPTH {
+            self.unbounded = true;
+            MAX_WALK_DEPTH
+        } else {
+            depth
+        };
+        if !seen.insert((id, depth)) {
             return;
         }
         let shape = &shapes[id];
         let mut value_depth = depth;
         if let Some(path) = &shape.path {
-            let length = path.length().unwrap_or(UNBOUNDED_DEPTH);
+            path.predicates(false, &mut self.forward_links, &mut self.inverse_links);
+            let length = path.length().unwrap_or_else(|| {
+                self.unbounded = true;
+                MAX_WALK_DEPTH
+            });
             value_depth = depth + length;
             // The path reads the triples of the nodes it passes, the last excepted.
-            if depth + length > 1 {
+            if value_depth > 1 {
                 path.predicates(false, &mut self.subject_side, &mut self.object_side);
-                self.deepen(depth + length - 1);
+                self.deepen(value_depth - 1);
             }
         }
         for constraint in &shape.constraints {
@@ -218,6 +241,9 @@ impl LinkedReads {
     }
 
     fn deepen(&mut self, depth: usize) {
+        if depth > MAX_WALK_DEPTH {
+            self.unbounded = true;
+        }
         self.depth = self.depth.max(depth);
     }
 }

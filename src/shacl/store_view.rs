@@ -10,7 +10,7 @@ use oxigraph::model::{
 };
 use oxigraph::store::Store;
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 use std::sync::Mutex;
 
@@ -34,7 +34,8 @@ pub struct ClassCache {
 struct Closures {
     /// Counts the changes begun and ended: a closure is kept and read at one generation only.
     generation: u64,
-    changing: bool,
+    /// Changes running (one at a time under the write lock, but nothing relies on it).
+    changing: usize,
     by_class: HashMap<Term, Vec<Term>>,
 }
 
@@ -45,18 +46,24 @@ impl ClassCache {
     /// closures are neither read nor kept: a validation computes them from the store, as it
     /// is, and none computed before the change is read after it.
     pub fn while_changing<T>(&self, change: impl FnOnce() -> T) -> T {
+        /// Ends the change, even if it panics.
+        struct Ending<'a>(&'a ClassCache);
+        impl Drop for Ending<'_> {
+            fn drop(&mut self) {
+                let mut inner = self.0.lock();
+                inner.generation += 1;
+                inner.changing -= 1;
+                inner.by_class.clear();
+            }
+        }
         {
             let mut inner = self.lock();
             inner.generation += 1;
-            inner.changing = true;
+            inner.changing += 1;
             inner.by_class.clear();
         }
-        let result = change();
-        let mut inner = self.lock();
-        inner.generation += 1;
-        inner.changing = false;
-        inner.by_class.clear();
-        result
+        let _ending = Ending(self);
+        change()
     }
 
     fn generation(&self) -> u64 {
@@ -67,7 +74,7 @@ impl ClassCache {
     /// before and after a change).
     fn get(&self, generation: u64, class: &Term) -> Option<Vec<Term>> {
         let inner = self.lock();
-        if inner.generation != generation || inner.changing {
+        if inner.generation != generation || inner.changing > 0 {
             return None;
         }
         inner.by_class.get(class).cloned()
@@ -78,7 +85,7 @@ impl ClassCache {
         // Bounded: anyone may send types to `POST /validate`, and made-up classes are kept
         // too (their closure is themselves); the ontology's classes come first.
         if inner.generation == generation
-            && !inner.changing
+            && inner.changing == 0
             && inner.by_class.len() < MAX_KEPT_CLASSES
         {
             inner.by_class.insert(class.clone(), closure.to_vec());
@@ -130,30 +137,35 @@ impl Change {
     /// - the subjects of what it adds or removes;
     /// - the objects, when a shape looks at them through that link (`sh:targetObjectsOf`,
     ///   inverse paths);
-    /// - the nodes that link to a changed node, up to as many links back as shapes read
-    ///   through ([`LinkedReads`](super::shapes::LinkedReads)), when what changed is read that way (its type for
-    ///   `sh:class`, its properties for `sh:node`…). A removal always concerns them: their
-    ///   links may have lost their target;
+    /// - when what changed is read from other nodes ([`LinkedReads`](super::shapes::LinkedReads):
+    ///   a type for `sh:class`, a property for `sh:node`…), the nodes that reach the changed one
+    ///   along the shapes' paths, as many links back as shapes read;
     /// - for a change to the class hierarchy, the instances of the classes below it, and the
-    ///   nodes that link to those.
+    ///   nodes that reach those.
+    ///
+    /// The dry run (`Scope::Payload`) checks every node of its payload, but reaches further
+    /// only from what the payload would change.
     pub fn focus_nodes(&self, view: &StoreView<'_>, shapes: &Shapes, scope: Scope) -> Vec<Term> {
         let linked = &shapes.linked;
         let mut focus = Focus::default();
-        // Nodes whose referrers are concerned, with how many links back.
-        let mut concerned: Vec<(Term, usize)> = Vec::new();
+        // Changed nodes whose readers are concerned, with how many links back.
+        let mut concerned: VecDeque<(Term, usize)> = VecDeque::new();
         let mut classes: Vec<Term> = Vec::new();
-        let mut note = |t: TripleRef<'_>, removed: bool, focus: &mut Focus| {
+        let mut note = |t: TripleRef<'_>, changed: bool, focus: &mut Focus| {
             let subject = Term::from(t.subject.into_owned());
             focus.push(subject.clone());
             let predicate = t.predicate.as_str();
             if shapes.reaches_objects.contains(predicate) {
                 focus.push(t.object.into_owned());
             }
-            if removed || linked.every_predicate || linked.subject_side.contains(predicate) {
-                concerned.push((subject.clone(), linked.depth.max(usize::from(removed))));
+            if !changed {
+                return;
+            }
+            if linked.every_predicate || linked.subject_side.contains(predicate) {
+                concerned.push_back((subject.clone(), linked.reach()));
             }
             if linked.object_side.contains(predicate) {
-                concerned.push((t.object.into_owned(), linked.depth));
+                concerned.push_back((t.object.into_owned(), linked.reach()));
             }
             if t.predicate == oxigraph::model::vocab::rdfs::SUB_CLASS_OF {
                 classes.push(subject);
@@ -162,46 +174,38 @@ impl Change {
         for t in self.add.iter() {
             // A triple some graph already holds leaves the union graph as it was (a network
             // re-sending the labels of what its resource links to, say).
-            if scope == Scope::Changes
-                && view.stored_about(t.subject).iter().any(|q| {
-                    q.subject.as_ref() == t.subject
-                        && q.predicate == t.predicate
-                        && q.object.as_ref() == t.object
-                })
-            {
+            let stored = view.stored_about(t.subject).iter().any(|q| {
+                q.subject.as_ref() == t.subject
+                    && q.predicate == t.predicate
+                    && q.object.as_ref() == t.object
+            });
+            if stored && scope == Scope::Changes {
                 continue;
             }
-            note(t, false, &mut focus);
+            note(t, !stored, &mut focus);
         }
         for t in self.remove.iter() {
-            note(t, true, &mut focus);
+            // Removed and added back: left as it is.
+            if !self.add.contains(t) {
+                note(t, true, &mut focus);
+            }
         }
         for class in classes {
             for instance in view.instances_of(&class) {
                 focus.push(instance.clone());
-                concerned.push((instance, linked.depth.max(1)));
+                concerned.push_back((instance, linked.reach().max(1)));
             }
         }
-        // The nodes linking to the concerned ones, level by level.
+        // The nodes that reach the concerned ones along the shapes' paths, level by level.
         let mut done: HashMap<Term, usize> = HashMap::new();
-        while let Some((node, depth)) = concerned.pop() {
-            if depth == 0 || done.get(&node).is_some_and(|d| *d >= depth) {
+        while let Some((node, links)) = concerned.pop_front() {
+            if links == 0 || done.get(&node).is_some_and(|d| *d >= links) {
                 continue;
             }
-            done.insert(node.clone(), depth);
-            let Some(subject) = subject_ref(&node) else {
-                continue;
-            };
-            let object = Term::from(subject.into_owned());
-            view.record(None, None, Some(object.as_ref()));
-            for q in view
-                .store
-                .quads_for_pattern(None, None, Some(object.as_ref()), None)
-                .flatten()
-            {
-                let referrer = Term::from(q.subject);
-                focus.push(referrer.clone());
-                concerned.push((referrer, depth - 1));
+            done.insert(node.clone(), links);
+            for reader in view.readers(&node, linked) {
+                focus.push(reader.clone());
+                concerned.push_back((reader, links - 1));
             }
         }
         focus.nodes
@@ -263,6 +267,28 @@ impl<'a> StoreView<'a> {
     /// Where the view looked in the store so far.
     pub fn into_reads(self) -> Reads {
         self.reads.into_inner()
+    }
+
+    /// The stored nodes one link from `node` along the shapes' paths: subjects of `s p node`
+    /// for the predicates paths follow forwards, objects of `node p o` for those they follow
+    /// backwards.
+    fn readers(&self, node: &Term, linked: &super::shapes::LinkedReads) -> Vec<Term> {
+        let mut readers = Vec::new();
+        if !linked.forward_links.is_empty() {
+            readers.extend(
+                self.stored_quads(None, None, Some(node.as_ref()))
+                    .filter(|q| linked.forward_links.contains(q.predicate.as_str()))
+                    .map(|q| Term::from(q.subject)),
+            );
+        }
+        if let (Some(subject), false) = (subject_ref(node), linked.inverse_links.is_empty()) {
+            readers.extend(
+                self.stored_quads(Some(subject), None, None)
+                    .filter(|q| linked.inverse_links.contains(q.predicate.as_str()))
+                    .map(|q| q.object),
+            );
+        }
+        readers
     }
 
     /// Notes a look-up by its most selective bound position.
