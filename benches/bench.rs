@@ -51,6 +51,15 @@ fn main() -> anyhow::Result<()> {
         );
         return Ok(());
     }
+    // `RUST_LOG=lieux_communs=debug` shows, among others, each write's validation and commit
+    // times; errors only otherwise.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results");
     std::fs::create_dir_all(&out_dir)?;
     let wanted = |name: &str| {
