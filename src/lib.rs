@@ -4,7 +4,7 @@
 //! quads in Oxigraph, `sparql` evaluates queries, `vocab` names every IRI, `config` holds the
 //! settings.
 
-pub mod commits;
+pub(crate) mod commits;
 pub mod config;
 pub mod federation;
 pub mod generate;

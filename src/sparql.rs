@@ -243,7 +243,9 @@ impl QueryEngine {
         // The evaluator checks the token when it reads the store, not inside joins it holds in
         // memory: the answer does not wait for such a join to end. Its thread runs on, its
         // result thrown away.
-        let Ok(outcome) = tokio::time::timeout(timeout + TIMEOUT_GRACE, evaluation).await else {
+        let Ok(outcome) =
+            tokio::time::timeout(timeout.saturating_add(TIMEOUT_GRACE), evaluation).await
+        else {
             token.cancel();
             tracing::warn!(?timeout, "a query is still running after its timeout");
             return Err(Error::Timeout(timeout));
@@ -404,12 +406,9 @@ pub async fn update(
     tokio::task::spawn_blocking(move || {
         // Under the write lock, so that no network's write is validated against a state an
         // update is changing; what the update changes is not known, so kept closures go.
-        let _guard = store.lock_writes();
-        let result = store
-            .classes
-            .while_changing(|| prepared.on_store(&store.store).execute());
-        store.commits.committed(None);
-        result
+        let guard = store.lock_writes();
+        let update = || prepared.on_store(&store.store).execute();
+        store.announced(&guard, true, update, |_| None)
     })
     .await
     .map_err(Error::internal)?

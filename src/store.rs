@@ -1,7 +1,7 @@
 //! The Oxigraph store: opened on RocksDB or in memory, one named graph per source, atomic loads,
 //! first-start bootstrap of the ontology and the fixtures, export.
 
-use crate::commits::CommitLog;
+use crate::commits::{CommitLog, Touched};
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
 use crate::shacl::ClassCache;
@@ -34,11 +34,11 @@ pub struct AppStore {
     pub store: Store,
     pub base: Base,
     /// Serializes writes: a write is validated against the state it is committed to.
-    pub(crate) write_lock: std::sync::Arc<std::sync::Mutex<()>>,
+    write_lock: std::sync::Arc<std::sync::Mutex<()>>,
     /// Class hierarchy closures kept for validation; see [`ClassCache`].
     pub classes: std::sync::Arc<ClassCache>,
     /// The commits so far, and what the latest ones touched.
-    pub commits: std::sync::Arc<CommitLog>,
+    pub(crate) commits: std::sync::Arc<CommitLog>,
 }
 
 impl AppStore {
@@ -70,6 +70,35 @@ impl AppStore {
         self.write_lock
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Runs `commit` (under the write lock `_guard` holds) and announces it to the commit log
+    /// with what `touched` says it touched: `None` when it failed or panicked, since part of it
+    /// may have landed. A commit that may change the class hierarchy runs
+    /// [`ClassCache::while_changing`], so that no validation starting after the announcement
+    /// finds a closure from before it.
+    pub(crate) fn announced<T>(
+        &self,
+        _guard: &std::sync::MutexGuard<'_, ()>,
+        classes: bool,
+        commit: impl FnOnce() -> T,
+        touched: impl FnOnce(&T) -> Touched,
+    ) -> T {
+        /// Announces the commit even if it panics.
+        struct Announce<'a>(&'a CommitLog, Touched);
+        impl Drop for Announce<'_> {
+            fn drop(&mut self) {
+                self.0.committed(self.1.take());
+            }
+        }
+        let mut announce = Announce(&self.commits, None);
+        let result = if classes {
+            self.classes.while_changing(commit)
+        } else {
+            commit()
+        };
+        announce.1 = touched(&result);
+        result
     }
 
     /// Writes RocksDB's memtables to disk from a thread of its own: writes go on meanwhile
@@ -141,15 +170,13 @@ impl AppStore {
             on_file(path);
         }
         let count = quads.len();
-        let _guard = self.lock_writes();
+        let guard = self.lock_writes();
         let mut transaction = self.store.start_transaction()?;
         // An empty graph must still exist, so that bootstrap knows it was loaded.
         transaction.insert_named_graph(graph);
         transaction.extend(quads.iter());
         self.record_load(&mut transaction, graph, files);
-        let committed = self.classes.while_changing(|| transaction.commit());
-        self.commits.committed(None);
-        committed?;
+        self.announced(&guard, true, || transaction.commit(), |_| None)?;
         Ok(count)
     }
 
@@ -180,14 +207,13 @@ impl AppStore {
 
     /// Loads already parsed quads atomically (used by the generator and the benchmarks).
     pub fn insert_quads(&self, quads: &[Quad]) -> anyhow::Result<()> {
-        let _guard = self.lock_writes();
-        let committed = self.classes.while_changing(|| {
+        let guard = self.lock_writes();
+        let load = || {
             let mut loader = self.store.bulk_loader();
             loader.load_quads(quads.iter().cloned())?;
             loader.commit()
-        });
-        self.commits.committed(None);
-        Ok(committed?)
+        };
+        Ok(self.announced(&guard, true, load, |_| None)?)
     }
 
     pub fn export(&self, format: RdfFormat, writer: impl Write) -> anyhow::Result<()> {

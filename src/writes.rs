@@ -40,9 +40,9 @@ const BULK_WRITE_TRIPLES: usize = 10_000;
 const FLUSH_AFTER_QUADS: usize = 100_000;
 
 /// Past this many changed triples, a commit's keys are not kept: it conflicts with every
-/// write validated before it. Bounds the commit log to a few MB (256 commits, 3 hashes per
-/// triple).
-const MAX_TOUCHED_TRIPLES: usize = 2_000;
+/// write validated before it. Bounds the commit log to ~10 MB at worst (256 commits, up to 3
+/// hashes per triple in hash sets).
+const MAX_TOUCHED_TRIPLES: usize = 1_000;
 
 /// The keys of what a commit changed, its provenance quads (`meta`) included; `None` for a
 /// large commit or one that changes the class hierarchy, which every validation reads
@@ -171,10 +171,10 @@ impl AppStore {
         self.finish(guard, write, report, held, started.elapsed())
     }
 
-    /// Commits a validated write, under the lock `_guard` holds, and records what it touched.
+    /// Commits a validated write, under the lock `guard` holds, and records what it touched.
     fn finish(
         &self,
-        _guard: std::sync::MutexGuard<'_, ()>,
+        guard: std::sync::MutexGuard<'_, ()>,
         write: Write,
         report: ValidationReport,
         held: Graph,
@@ -184,17 +184,15 @@ impl AppStore {
             return Err(WriteError::Invalid(report));
         }
         let started = std::time::Instant::now();
-        let applied = if write.change.touches_classes() {
-            self.classes.while_changing(|| self.apply(&write, &held))
-        } else {
-            self.apply(&write, &held)
-        };
-        let touched = match &applied {
-            Ok((_, meta)) => touched(&write, meta),
-            Err(_) => None,
-        };
-        self.commits.committed(touched);
-        let (bulk, _) = applied?;
+        let (bulk, _) = self.announced(
+            &guard,
+            write.change.touches_classes(),
+            || self.apply(&write, &held),
+            |applied| match applied {
+                Ok((_, meta)) => touched(&write, meta),
+                Err(_) => None,
+            },
+        )?;
         tracing::debug!(
             triples = write.change.add.len() + write.change.remove.len(),
             bulk,
@@ -681,10 +679,11 @@ mod tests {
 
     /// A validator of these shapes (Turtle, `sh:` and `ex:` declared).
     fn validator(shapes: &str) -> Validator {
+        static MADE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "lc-ahead-shapes-{}-{}",
             std::process::id(),
-            shapes.len()
+            MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(

@@ -939,6 +939,25 @@ fn reads_follow_every_kind_of_write() {
     }
 }
 
+/// With no representation kept, a conditional GET is answered from the resource's state.
+#[test]
+fn etags_give_304_with_no_representation_kept() {
+    let server = TestServer::start_with(|config| config.kept_representations_bytes = 0);
+    let http = client();
+    let url = server.url("/commons/dokos");
+    let first = get(&http, &url, Some("text/turtle"));
+    assert_eq!(first.status, StatusCode::OK);
+    let tag = first.header("etag").expect("an ETag");
+    let again = send(
+        http.get(&url)
+            .header("accept", "text/turtle")
+            .header("if-none-match", &tag),
+    );
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED, "{}", again.text());
+    assert!(again.body.is_empty());
+    assert_eq!(again.header("etag"), Some(tag));
+}
+
 #[test]
 fn unknown_resources_are_404_problems() {
     let server = start();

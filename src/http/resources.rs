@@ -12,7 +12,7 @@ use crate::shacl::Change;
 use crate::store::AppStore;
 use crate::vocab::{self, Collection};
 use crate::writes::{self, Write, WriteError};
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -279,43 +279,10 @@ pub async fn get_one(
     let (collection, iri) = target(&state, &segment, &slug)?;
     let (repr, media_type) = negotiate(&headers)?;
     let version = state.store.commits.version();
-    let kept = match state.representations.get(iri.as_str(), media_type, version) {
-        Some(kept) => kept,
-        None => {
-            let kept = represent(&state, collection, &iri, repr, media_type, version).await?;
-            state
-                .representations
-                .put(iri.as_str(), media_type, kept.clone());
-            kept
-        }
-    };
-    let given = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok());
-    let mut response = match given {
-        Some(given)
-            if given
-                .split(',')
-                .any(|t| t.trim() == kept.etag || t.trim() == "*") =>
-        {
-            super::empty(StatusCode::NOT_MODIFIED)
-        }
-        _ => with_type(media_type, kept.body),
-    };
-    response.headers_mut().insert(header::ETAG, kept.etag);
-    Ok(response)
-}
-
-/// Reads and renders a resource, as read at `version` of the store (or later).
-async fn represent(
-    state: &AppState,
-    collection: &Collection,
-    iri: &NamedNode,
-    repr: Repr,
-    media_type: &'static str,
-    version: u64,
-) -> Result<Kept> {
-    let triples = describe(state, iri).await?;
+    if let Some(kept) = state.representations.get(iri.as_str(), media_type, version) {
+        return Ok(answer(&headers, media_type, kept.etag, kept.body));
+    }
+    let triples = describe(&state, &iri).await?;
     if !triples
         .iter()
         .any(|t| t.subject == NamedOrBlankNode::from(iri.clone()))
@@ -324,10 +291,60 @@ async fn represent(
     }
     let etag =
         HeaderValue::from_str(&etag(&state_tag(&triples), media_type)).map_err(Error::internal)?;
-    let body = match repr {
-        Repr::Rdf(format) => rdf::serialize_triples(&triples, format)?,
+    // A client that holds this state gets its 304 without the body being rendered.
+    if not_modified(&headers, &etag) {
+        return Ok(answer(&headers, media_type, etag, Bytes::new()));
+    }
+    let body: Bytes = rendered(&state, collection, &iri, &triples, repr)
+        .await?
+        .into();
+    state.representations.put(
+        iri.as_str(),
+        media_type,
+        Kept {
+            version,
+            etag: etag.clone(),
+            body: body.clone(),
+        },
+    );
+    Ok(answer(&headers, media_type, etag, body))
+}
+
+/// Whether If-None-Match names this state (or any).
+fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|given| {
+            given
+                .split(',')
+                .any(|t| t.trim() == etag || t.trim() == "*")
+        })
+}
+
+/// The representation, or 304 when the client holds it already.
+fn answer(headers: &HeaderMap, media_type: &str, etag: HeaderValue, body: Bytes) -> Response {
+    let mut response = if not_modified(headers, &etag) {
+        super::empty(StatusCode::NOT_MODIFIED)
+    } else {
+        with_type(media_type, body)
+    };
+    response.headers_mut().insert(header::ETAG, etag);
+    response
+}
+
+/// A resource's triples rendered in the representation asked for.
+async fn rendered(
+    state: &AppState,
+    collection: &Collection,
+    iri: &NamedNode,
+    triples: &[Triple],
+    repr: Repr,
+) -> Result<Vec<u8>> {
+    Ok(match repr {
+        Repr::Rdf(format) => rdf::serialize_triples(triples, format)?,
         Repr::JsonLd | Repr::Html => {
-            let document = resource_document(state, collection, iri, &triples).await?;
+            let document = resource_document(state, collection, iri, triples).await?;
             if repr == Repr::JsonLd {
                 serde_json::to_vec_pretty(&document).map_err(Error::internal)?
             } else {
@@ -339,11 +356,6 @@ async fn represent(
                 render::html_page(&title, &document).into_bytes()
             }
         }
-    };
-    Ok(Kept {
-        version,
-        etag,
-        body: body.into(),
     })
 }
 

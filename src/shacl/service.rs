@@ -82,7 +82,7 @@ impl Validator {
     /// Validates a write to `graph` on what it alters in the store's union graph, and says
     /// which added triples `graph` already holds (the commit can leave them as they are) and
     /// where it looked in the store.
-    pub fn check_write(
+    pub(crate) fn check_write(
         &self,
         store: &AppStore,
         graph: NamedNodeRef<'_>,

@@ -193,7 +193,7 @@ impl Change {
         for class in classes {
             for instance in view.instances_of(&class) {
                 focus.push(instance.clone());
-                concerned.push_back((instance, linked.reach().max(1)));
+                concerned.push_back((instance, linked.reach()));
             }
         }
         // The nodes that reach the concerned ones along the shapes' paths, level by level.
@@ -274,6 +274,17 @@ impl<'a> StoreView<'a> {
     /// backwards.
     fn readers(&self, node: &Term, linked: &super::shapes::LinkedReads) -> Vec<Term> {
         let mut readers = Vec::new();
+        if let Term::Literal(literal) = node {
+            // Keyed by predicate: a look-up by a literal alone would conflict with any commit.
+            for p in &linked.forward_links {
+                let p = NamedNodeRef::new_unchecked(p);
+                readers.extend(
+                    self.stored_quads(None, Some(p), Some(literal.into()))
+                        .map(|q| Term::from(q.subject)),
+                );
+            }
+            return readers;
+        }
         if !linked.forward_links.is_empty() {
             readers.extend(
                 self.stored_quads(None, None, Some(node.as_ref()))
