@@ -19,6 +19,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest SPARQL answer served (it is built in memory before it is sent).
     pub max_result_bytes: usize,
+    /// SPARQL queries evaluated at once; more are answered 503. Bounds the threads that
+    /// queries past their timeout can hold (see `sparql::QueryEngine::execute`).
+    pub max_running_queries: usize,
     /// Memory for resource representations kept between reads (until the next commit);
     /// 0: each GET renders the resource again.
     pub kept_representations_bytes: usize,
@@ -71,6 +74,7 @@ impl Default for Config {
             query_timeout_s: 30,
             max_body_bytes: 10_000_000,
             max_result_bytes: 100_000_000,
+            max_running_queries: 16,
             kept_representations_bytes: 32 * 1024 * 1024,
             shapes_dir: root.join("shapes"),
             fixtures_dir: root.join("fixtures"),
@@ -153,6 +157,9 @@ impl Config {
         }
         if let Some(v) = var(&key("MAX_RESULT_BYTES")) {
             self.max_result_bytes = parsed(&key("MAX_RESULT_BYTES"), v)?;
+        }
+        if let Some(v) = var(&key("MAX_RUNNING_QUERIES")) {
+            self.max_running_queries = parsed(&key("MAX_RUNNING_QUERIES"), v)?;
         }
         if let Some(v) = var(&key("KEPT_REPRESENTATIONS_BYTES")) {
             self.kept_representations_bytes = parsed(&key("KEPT_REPRESENTATIONS_BYTES"), v)?;

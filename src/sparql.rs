@@ -156,6 +156,9 @@ pub struct QueryEngine {
     pub timeout: Duration,
     /// Serialized answers larger than this are refused rather than held in memory.
     pub max_result_bytes: usize,
+    /// One permit per query being evaluated; a query past its timeout keeps its own until
+    /// its thread ends.
+    running: Arc<tokio::sync::Semaphore>,
     service_handler: Option<Arc<dyn Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync>>,
 }
 
@@ -175,8 +178,14 @@ impl QueryEngine {
         Self {
             timeout,
             max_result_bytes: 100_000_000,
+            running: Arc::new(tokio::sync::Semaphore::new(16)),
             service_handler: None,
         }
+    }
+
+    /// How many queries are evaluated at once (at least one).
+    pub fn set_max_running(&mut self, queries: usize) {
+        self.running = Arc::new(tokio::sync::Semaphore::new(queries.max(1)));
     }
 
     pub fn with_service_handler(
@@ -203,6 +212,11 @@ impl QueryEngine {
         parsed: ParsedQuery,
         format: ResultFormat,
     ) -> Result<Vec<u8>> {
+        let permit = self.running.clone().try_acquire_owned().map_err(|_| {
+            Error::Busy(
+                "every query slot is taken by queries still running: try again later".into(),
+            )
+        })?;
         let token = CancellationToken::new();
         let evaluator = self.evaluator(&token);
         let store = store.store.clone();
@@ -217,6 +231,7 @@ impl QueryEngine {
         let token_in_thread = token.clone();
         let limit = self.max_result_bytes;
         let evaluation = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let mut prepared = evaluator.for_query(parsed.query);
             let dataset = prepared.dataset_mut();
             if !parsed.default_graphs.is_empty() || !parsed.named_graphs.is_empty() {

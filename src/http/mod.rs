@@ -63,6 +63,7 @@ impl AppState {
         // Each evaluation gets a handler that knows the evaluation's own deadline.
         let mut engine = QueryEngine::new(timeout);
         engine.max_result_bytes = config.max_result_bytes;
+        engine.set_max_running(config.max_running_queries);
         let engine = engine.with_service_handler(move || {
             Box::new(crate::federation::AllowListServiceHandler::new(
                 allowed.clone(),
