@@ -723,6 +723,24 @@ mod tests {
             .count()
     }
 
+    /// A commit since `ahead` was validated touched what it read: network two's write is
+    /// judged again, refused, and leaves its graph empty.
+    #[track_caller]
+    fn judged_again_and_refused(
+        store: &AppStore,
+        ahead: Ahead,
+        validator: &Validator,
+        prepare: impl Fn(&AppStore) -> Result<Write, WriteError>,
+    ) {
+        assert!(store.commits.conflicts(ahead.seen, &ahead.reads));
+        let outcome = store.commit_ahead(ahead, validator, prepare);
+        assert!(
+            matches!(outcome, Err(WriteError::Invalid(_))),
+            "{outcome:?}"
+        );
+        assert_eq!(quads_in(store, "two"), 0);
+    }
+
     /// A write validated before the lock commits as validated only if no commit since then
     /// touched what its validation read; otherwise it is judged again on the new state.
     #[test]
@@ -761,13 +779,7 @@ mod tests {
         assert!(!store.commits.conflicts(ahead.seen, &ahead.reads));
         // …one that removes it does not: the write is judged again, and refused.
         by_one(&[], &[type_of_b]);
-        assert!(store.commits.conflicts(ahead.seen, &ahead.reads));
-        let outcome = store.commit_ahead(ahead, &validator, new_thing);
-        assert!(
-            matches!(outcome, Err(WriteError::Invalid(_))),
-            "{outcome:?}"
-        );
-        assert_eq!(quads_in(&store, "two"), 0);
+        judged_again_and_refused(&store, ahead, &validator, new_thing);
         // Validated ahead on the current state, it is refused too.
         assert!(matches!(
             store.commit_new(&validator, new_thing),
@@ -805,13 +817,7 @@ mod tests {
         store
             .commit_write(&validator, |store| Ok(thing(store, "one", "b", "01")))
             .unwrap();
-        assert!(store.commits.conflicts(ahead.seen, &ahead.reads));
-        let outcome = store.commit_ahead(ahead, &validator, first);
-        assert!(
-            matches!(outcome, Err(WriteError::Invalid(_))),
-            "{outcome:?}"
-        );
-        assert_eq!(quads_in(&store, "two"), 0);
+        judged_again_and_refused(&store, ahead, &validator, first);
     }
 
     /// A node is judged again when what it links to changes in a way its shapes read: a
