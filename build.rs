@@ -11,7 +11,11 @@ const FOLDERS: &[(&str, &str, &[&str])] = &[
     ("ONTOLOGY", "ontology", &["ttl"]),
     ("CONTEXTS", "ontology/contexts", &["jsonld"]),
     ("SHAPES", "shapes", &["ttl"]),
-    ("FIXTURES", "fixtures", &["ttl", "trig", "nt", "nq", "jsonld"]),
+    (
+        "FIXTURES",
+        "fixtures",
+        &["ttl", "trig", "nt", "nq", "jsonld"],
+    ),
 ];
 
 fn main() {
@@ -34,7 +38,11 @@ fn main() {
         files.sort();
         writeln!(out, "pub const {constant}: &[Bundled] = &[").unwrap();
         for path in files {
-            let name = path.file_name().unwrap().to_str().expect("a UTF-8 file name");
+            let name = path
+                .file_name()
+                .unwrap()
+                .to_str()
+                .expect("a UTF-8 file name");
             println!("cargo:rerun-if-changed={folder}/{name}");
             writeln!(
                 out,
@@ -45,6 +53,7 @@ fn main() {
         }
         writeln!(out, "];").unwrap();
     }
-    let target = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bundled.rs");
+    let target =
+        Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("bundled.rs");
     std::fs::write(target, out).expect("write the bundled table");
 }

@@ -66,10 +66,14 @@ cargo_deb() {
 deb_check() {
   command -v dpkg >/dev/null || die "deb-check needs dpkg (Debian or Ubuntu)"
   cargo build --bin lieux-communs
-  cargo deb --profile dev --no-build --no-strip --fast -o "$CARGO_TARGET_DIR/debian/" >/dev/null
+  # The test build's binary, packaged as a release's would be (cargo-deb warns about the dev
+  # profile: a release profile here would compile RocksDB once more).
+  cargo deb -q --profile dev --no-build --no-strip --fast -o "$CARGO_TARGET_DIR/debian/" >/dev/null
   local deb; deb="$(ls -t "$CARGO_TARGET_DIR"/debian/lieux-communs_*.deb | head -1)"
-  if command -v systemd-analyze >/dev/null; then systemd-analyze verify deploy/lieux-communs.service; fi
   dpkg -i "$deb" >/dev/null
+  if command -v systemd-analyze >/dev/null; then
+    systemd-analyze verify /lib/systemd/system/lieux-communs.service
+  fi
   trap 'dpkg --purge lieux-communs >/dev/null 2>&1 || true' RETURN
   getent passwd lieux-communs >/dev/null || die "the package did not create the lieux-communs user"
   [ -f /etc/lieux-communs/config.toml ] || die "the package did not install /etc/lieux-communs/config.toml"

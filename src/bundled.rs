@@ -88,7 +88,11 @@ pub fn triples(documents: &[Document], base: &str) -> anyhow::Result<Vec<oxigrap
 /// The context at `ontology_dir/context.jsonld` when a folder is given, else the bundled one.
 pub fn context(ontology_dir: Option<&Path>) -> anyhow::Result<Cow<'static, [u8]>> {
     match ontology_dir {
-        Some(dir) => Ok(Cow::Owned(Document::read(&dir.join("context.jsonld"))?.bytes.into_owned())),
+        Some(dir) => Ok(Cow::Owned(
+            Document::read(&dir.join("context.jsonld"))?
+                .bytes
+                .into_owned(),
+        )),
         None => Ok(Cow::Borrowed(CONTEXT)),
     }
 }

@@ -126,7 +126,9 @@ const NETWORK_TOKENS: &str = "NETWORK_TOKENS";
 impl Config {
     /// Reads the optional TOML file, then the `LIEUX_COMMUNS_*` environment variables.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        Self::load_from(file, Env::prefixed(ENV_PREFIX), |name| std::env::var(name).ok())
+        Self::load_from(file, Env::prefixed(ENV_PREFIX), |name| {
+            std::env::var(name).ok()
+        })
     }
 
     fn load_from(
@@ -191,9 +193,13 @@ mod tests {
         pub struct Path(pub std::path::PathBuf);
         impl Path {
             pub fn with(text: &str) -> Self {
-                static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+                static COUNTER: std::sync::atomic::AtomicUsize =
+                    std::sync::atomic::AtomicUsize::new(0);
                 let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let path = std::env::temp_dir().join(format!("lieux-communs-config-{}-{n}.toml", std::process::id()));
+                let path = std::env::temp_dir().join(format!(
+                    "lieux-communs-config-{}-{n}.toml",
+                    std::process::id()
+                ));
                 std::fs::write(&path, text).unwrap();
                 Self(path)
             }
@@ -226,7 +232,10 @@ mod tests {
         .unwrap();
         assert_eq!(config.base_iri, "http://example.org/");
         assert_eq!(config.query_timeout_s, 7);
-        assert_eq!(config.ontology_dir.as_deref(), Some(Path::new("/srv/ontology")));
+        assert_eq!(
+            config.ontology_dir.as_deref(),
+            Some(Path::new("/srv/ontology"))
+        );
         assert_eq!(
             config.federation.ca_certificates,
             [PathBuf::from("a.pem"), PathBuf::from("b.pem")]
@@ -241,8 +250,12 @@ mod tests {
         let file = with_file("bogus = 1");
         let err = Config::load_from(Some(&file.0), env("LC_TEST_B_", &[]), |_| None).unwrap_err();
         assert!(err.to_string().contains("bogus"), "{err}");
-        let err = Config::load_from(None, env("LC_TEST_C_", &[("QUERY_TIMEOUT_S", "soon")]), |_| None)
-            .unwrap_err();
+        let err = Config::load_from(
+            None,
+            env("LC_TEST_C_", &[("QUERY_TIMEOUT_S", "soon")]),
+            |_| None,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("QUERY_TIMEOUT_S"), "{err}");
         let missing = std::env::temp_dir().join("lieux-communs-no-such-config.toml");
         let err = Config::load_from(Some(&missing), env("LC_TEST_D_", &[]), |_| None).unwrap_err();

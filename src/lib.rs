@@ -21,7 +21,6 @@ pub mod store;
 pub mod vocab;
 pub mod writes;
 
-
 // In the library, so that the server, the benchmarks and the tests all run on it.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -226,26 +226,10 @@ fn literal_text(term: Term) -> Option<String> {
     }
 }
 
-/// Lower case without French diacritics, for accent- and case-insensitive matching.
+/// Lower case ASCII transliteration (deunicode), for accent- and case-insensitive matching:
+/// composed or decomposed accents, ligatures and other scripts fold alike.
 pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars().flat_map(char::to_lowercase) {
-        match c {
-            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => out.push('a'),
-            'ç' => out.push('c'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'î' | 'ï' | 'í' | 'ì' => out.push('i'),
-            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ÿ' => out.push('y'),
-            'ñ' => out.push('n'),
-            'œ' => out.push_str("oe"),
-            'æ' => out.push_str("ae"),
-            '’' | '\'' => out.push('\''),
-            c => out.push(c),
-        }
-    }
-    out
+    deunicode::deunicode(text).to_lowercase()
 }
 
 fn amount(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Option<Decimal> {
@@ -392,5 +376,8 @@ mod tests {
         assert_eq!(fold("Île-de-France"), fold("ile-de-france"));
         assert_eq!(fold("Cahier d’activités"), "cahier d'activites");
         assert!(fold("La Fabrique des Possibles").contains(&fold("fabrique des possibles")));
+        // Decomposed accents (NFD) fold like composed ones.
+        assert_eq!(fold("Re\u{301}seau"), fold("Réseau"));
+        assert_eq!(fold("Re\u{301}seau"), "reseau");
     }
 }

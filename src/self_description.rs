@@ -79,4 +79,3 @@ fn service_description(base: &Base) -> Vec<Triple> {
     }
     triples
 }
-

@@ -1,6 +1,7 @@
 //! The Oxigraph store: opened on RocksDB or in memory, one named graph per source, atomic loads,
 //! first-start bootstrap of the ontology and the fixtures, export.
 
+use crate::bundled::{self, Document};
 use crate::commits::{CommitLog, Touched};
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
@@ -8,10 +9,12 @@ use crate::shacl::ClassCache;
 use crate::vocab::{self, Base};
 use anyhow::Context as _;
 use oxigraph::io::RdfFormat;
-use crate::bundled::{self, Document};
 use oxigraph::model::graph::CanonicalizationAlgorithm;
-use oxigraph::model::{Graph, GraphName, Literal, NamedNode, Quad, QuadRef, Triple};
-use oxigraph::store::Store;
+use oxigraph::model::{
+    Graph, GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad,
+    QuadRef, Term, Triple,
+};
+use oxigraph::store::{StorageError, Store};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -124,8 +127,7 @@ impl AppStore {
     /// store that already has them, even modified, keeps them). Other graphs are left alone.
     pub fn bootstrap(&self, config: &Config, contexts: &Contexts) -> anyhow::Result<()> {
         let ontology_graph = self.graph(vocab::GRAPH_ONTOLOGY);
-        let ontology =
-            bundled::documents(bundled::ONTOLOGY, config.ontology_dir.as_deref())?;
+        let ontology = bundled::documents(bundled::ONTOLOGY, config.ontology_dir.as_deref())?;
         let quads = self.parse_documents(&ontology, &ontology_graph, None, contexts)?;
         if !self.holds_exactly(&ontology_graph, &quads)? {
             let replaced = self.store.contains_named_graph(&ontology_graph)?;
@@ -134,8 +136,7 @@ impl AppStore {
         }
         let fixtures_graph = self.graph(vocab::GRAPH_FIXTURES);
         if config.load_fixtures && !self.store.contains_named_graph(&fixtures_graph)? {
-            let fixtures =
-                bundled::documents(bundled::FIXTURES, config.fixtures_dir.as_deref())?;
+            let fixtures = bundled::documents(bundled::FIXTURES, config.fixtures_dir.as_deref())?;
             let quads = self.parse_documents(&fixtures, &fixtures_graph, None, contexts)?;
             self.replace_graph(&fixtures_graph, &quads, &fixtures)?;
             tracing::info!(count = quads.len(), graph = %fixtures_graph, "fixtures loaded");
@@ -217,7 +218,12 @@ impl AppStore {
             for predicate in [vocab::DCT_MODIFIED, vocab::DCT_SOURCE] {
                 let old: Vec<Quad> = self
                     .store
-                    .quads_for_pattern(Some(graph.into()), Some(predicate), None, Some(meta.as_ref().into()))
+                    .quads_for_pattern(
+                        Some(graph.into()),
+                        Some(predicate),
+                        None,
+                        Some(meta.as_ref().into()),
+                    )
                     .collect::<Result<_, _>>()?;
                 for quad in &old {
                     transaction.remove(quad);
@@ -301,6 +307,83 @@ impl AppStore {
             loader.commit()
         };
         Ok(self.announced(&guard, true, load, |_| None)?)
+    }
+
+    /// What `graph` says about a resource: its triples and those of the nodes it owns
+    /// (`#fragment` IRIs below it and blank nodes it links to).
+    pub fn statements_about(
+        &self,
+        graph: &NamedNode,
+        resource: NamedNodeRef<'_>,
+    ) -> Result<Graph, StorageError> {
+        self.statements_about_all(graph, std::slice::from_ref(&resource.into_owned()))
+    }
+
+    /// [`Self::statements_about`] for many resources in one pass over the graph: fragment IRIs
+    /// may be unlinked leftovers, so only a scan finds them all.
+    pub fn statements_about_all(
+        &self,
+        graph: &NamedNode,
+        resources: &[NamedNode],
+    ) -> Result<Graph, StorageError> {
+        let wanted: std::collections::HashSet<&str> =
+            resources.iter().map(NamedNode::as_str).collect();
+        let mut out = Graph::new();
+        let mut blank_nodes = Vec::new();
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+        {
+            let quad = quad?;
+            let owned = match &quad.subject {
+                NamedOrBlankNode::NamedNode(n) => {
+                    wanted.contains(n.as_str().split('#').next().unwrap_or_default())
+                }
+                NamedOrBlankNode::BlankNode(_) => false,
+            };
+            if owned {
+                if let Term::BlankNode(b) = &quad.object {
+                    blank_nodes.push(NamedOrBlankNode::from(b.clone()));
+                }
+                out.insert(&Triple::from(quad));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        while let Some(node) = blank_nodes.pop() {
+            if !seen.insert(node.clone()) {
+                continue;
+            }
+            for quad in self.store.quads_for_pattern(
+                Some(node.as_ref()),
+                None,
+                None,
+                Some(graph.as_ref().into()),
+            ) {
+                let quad = quad?;
+                if let Term::BlankNode(b) = &quad.object {
+                    blank_nodes.push(b.clone().into());
+                }
+                out.insert(&Triple::from(quad));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether any graph other than the meta graph says anything about the resource.
+    pub fn exists(&self, resource: NamedNodeRef<'_>) -> Result<bool, StorageError> {
+        let meta = self.graph(vocab::GRAPH_META);
+        for quad in self
+            .store
+            .quads_for_pattern(Some(resource.into()), None, None, None)
+        {
+            let quad = quad?;
+            if quad.graph_name.as_ref() != GraphNameRef::NamedNode(meta.as_ref())
+                && !quad.graph_name.is_default_graph()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     pub fn export(&self, format: RdfFormat, writer: impl Write) -> anyhow::Result<()> {

@@ -16,7 +16,8 @@ struct TempDir(PathBuf);
 
 impl TempDir {
     fn new(name: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("lieux-communs-{name}-{}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("lieux-communs-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         Self(path)
@@ -128,7 +129,10 @@ fn a_copied_binary_serves_what_it_carries_from_an_empty_folder() {
         "no NodeShape in /shapes"
     );
 
-    let ontology = server.get("/ontology", "application/n-triples").text().unwrap();
+    let ontology = server
+        .get("/ontology", "application/n-triples")
+        .text()
+        .unwrap();
     assert!(ontology.contains("<http://www.w3.org/2002/07/owl#Ontology>"));
 
     let place = server.get("/commons/aiguilleurs", "application/ld+json");
@@ -143,7 +147,10 @@ fn a_copied_binary_serves_what_it_carries_from_an_empty_folder() {
 
     // Logs to a pipe are plain text.
     let logged = server.logged().join("\n");
-    assert!(!logged.contains('\u{1b}'), "colour codes in piped logs:\n{logged}");
+    assert!(
+        !logged.contains('\u{1b}'),
+        "colour codes in piped logs:\n{logged}"
+    );
     assert!(logged.contains("fixtures loaded"), "{logged}");
 }
 
@@ -157,7 +164,10 @@ fn json_logs_are_one_object_a_line() {
     for line in &logged {
         let object: serde_json::Value = serde_json::from_str(line)
             .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
-        assert!(object["level"].is_string() && object["fields"].is_object(), "{line}");
+        assert!(
+            object["level"].is_string() && object["fields"].is_object(),
+            "{line}"
+        );
     }
 }
 
@@ -178,6 +188,9 @@ fn version_names_the_ontology_version() {
         .expect("the ontology declares its version");
     assert_eq!(
         text.trim(),
-        format!("lieux-communs {} (ontology {declared})", env!("CARGO_PKG_VERSION"))
+        format!(
+            "lieux-communs {} (ontology {declared})",
+            env!("CARGO_PKG_VERSION")
+        )
     );
 }

@@ -12,10 +12,7 @@ use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 
 fn open(config: &Config) -> AppStore {
     let store = AppStore::open(config).unwrap();
-    let contexts = Contexts::new(
-        lieux_communs::bundled::CONTEXT.to_vec(),
-        &store.base,
-    );
+    let contexts = Contexts::new(lieux_communs::bundled::CONTEXT.to_vec(), &store.base);
     store.bootstrap(config, &contexts).unwrap();
     store
 }
@@ -71,13 +68,21 @@ fn the_ontology_graph_follows_the_binary_and_nothing_else_moves() {
                 GraphNameRef::NamedNode(network),
             ))
             .unwrap();
-        assert!(ask(&store, &format!("ASK {{ GRAPH {ontology} {{ <https://w3id.org/tiers-lieux/ns#OldPlace> ?p ?o }} }}")));
+        assert!(ask(
+            &store,
+            &format!(
+                "ASK {{ GRAPH {ontology} {{ <https://w3id.org/tiers-lieux/ns#OldPlace> ?p ?o }} }}"
+            )
+        ));
     }
     // The new start: the store reopened by the (same) binary, as after an upgrade.
     let store = open(&config);
     let tl = "https://w3id.org/tiers-lieux/ns#";
     assert!(
-        !ask(&store, &format!("ASK {{ GRAPH {ontology} {{ <{tl}OldPlace> ?p ?o }} }}")),
+        !ask(
+            &store,
+            &format!("ASK {{ GRAPH {ontology} {{ <{tl}OldPlace> ?p ?o }} }}")
+        ),
         "the old ontology is gone"
     );
     assert!(
@@ -85,7 +90,13 @@ fn the_ontology_graph_follows_the_binary_and_nothing_else_moves() {
         "the carried ontology is back"
     );
     assert!(
-        ask(&store, &format!("ASK {{ GRAPH <{network}> {{ ?place <{tl}name> \"Notre lieu\" }} }}", network = network.as_str())),
+        ask(
+            &store,
+            &format!(
+                "ASK {{ GRAPH <{network}> {{ ?place <{tl}name> \"Notre lieu\" }} }}",
+                network = network.as_str()
+            )
+        ),
         "a network's graph is untouched"
     );
     assert!(

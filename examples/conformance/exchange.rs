@@ -85,7 +85,11 @@ pub fn send(
         .iter()
         .any(|e| e.accepts(status.as_u16()))
     {
-        let expected: Vec<String> = request.expected_status.iter().map(|e| e.to_string()).collect();
+        let expected: Vec<String> = request
+            .expected_status
+            .iter()
+            .map(|e| e.to_string())
+            .collect();
         return Err(answer.fail(format!("expected {}", expected.join(" or "))));
     }
     Ok(answer)

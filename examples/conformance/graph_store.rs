@@ -8,9 +8,11 @@
 //! when its status is one of the expected ones and, when the manifest gives a body, its graph is
 //! isomorphic to that body's.
 //!
-//! What the score measures about us: `/store` identifies graphs indirectly (`?graph=IRI`) only,
-//! so tests with direct identification (`/gsp/person/1.ttl`) find no route (404); its default
-//! graph is the union of all graphs, which no request writes (403).
+//! What the score (6 of 13) measures about us: `/store` identifies graphs indirectly
+//! (`?graph=IRI`) only, so the 4 tests with direct identification (`/gsp/person/1.ttl`) find no
+//! route (404); its default graph is the union of all graphs, which no request writes (403); a
+//! POST to `/store` itself does not create a graph (400), and a `multipart/form-data` body is
+//! not read (415).
 
 use crate::common::{client, TestServer};
 use crate::exchange::send;

@@ -467,7 +467,7 @@ pub fn store_records(
         tracing::warn!(graph = %graph, id, reason, "harvested record skipped");
     }
     let mut same_as = 0;
-    let result = store.commit_write(validator, |store| {
+    let result = crate::writes::commit_write(store, validator, |store| {
         let mut remove = Graph::new();
         for quad in store
             .store

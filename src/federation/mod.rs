@@ -7,7 +7,6 @@ pub mod gogocarto_harvest;
 pub mod harvest;
 pub mod schedule;
 
-
 /// The certificate authorities of `federation.ca_certificates` (PEM files, each with one or
 /// more certificates), trusted besides the public ones.
 pub fn trusted_roots(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
@@ -43,4 +42,3 @@ pub fn client_builder(roots: &[reqwest::Certificate]) -> reqwest::blocking::Clie
         |builder, root| builder.add_root_certificate(root.clone()),
     )
 }
-

@@ -1,7 +1,7 @@
 //! Who is writing: the bearer token names the network, whose graph is the only one it writes.
 
 use super::error::{Error, Result};
-use super::{bearer, constant_time_eq, AppState};
+use super::{constant_time_eq, headers::bearer, AppState};
 use axum::http::HeaderMap;
 
 /// The network whose token the request carries. Every configured token is compared (in
@@ -14,7 +14,7 @@ pub fn network(state: &AppState, headers: &HeaderMap) -> Result<String> {
     };
     let mut found = None;
     for (name, network) in &state.config.networks {
-        if constant_time_eq(&network.token, given) && found.is_none() {
+        if constant_time_eq(&network.token, &given) && found.is_none() {
             found = Some(name.clone());
         }
     }

@@ -2,27 +2,98 @@
 //! description and the health check.
 
 use super::error::Result;
+use super::routes::{operation, route, Route};
 use super::{graph_response, with_type, AppState};
 use crate::vocab;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::Method;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedNode, Triple};
+use serde_json::json;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/context.jsonld", get(context))
-        .route("/ontology", get(ontology))
-        .route("/shapes", get(shapes))
-        .route("/health", get(health))
-        .route("/.well-known/void", get(void))
-        .route("/openapi.json", get(openapi))
-        .route("/dump", get(dump))
-        .route("/api/elements.json", get(gogocarto_elements))
-        .route("/harvests", get(harvests))
+pub fn routes() -> Vec<Route> {
+    let ok = |description: &str| json!({ "200": { "description": description } });
+    let get_doc =
+        |summary: &str, answer: &str| json!({ "summary": summary, "responses": ok(answer) });
+    vec![
+        route(
+            "/context.jsonld",
+            vec![operation(
+                Method::GET,
+                context,
+                get_doc("the JSON-LD context of the API", "application/ld+json"),
+            )],
+        ),
+        route(
+            "/ontology",
+            vec![operation(
+                Method::GET,
+                ontology,
+                get_doc("the ontology", "by Accept"),
+            )],
+        ),
+        route(
+            "/shapes",
+            vec![operation(
+                Method::GET,
+                shapes,
+                get_doc("the SHACL shapes", "by Accept"),
+            )],
+        ),
+        route(
+            "/health",
+            vec![operation(Method::GET, health, get_doc("liveness", "ok"))],
+        ),
+        route(
+            "/.well-known/void",
+            vec![operation(
+                Method::GET,
+                void,
+                get_doc("VoID description of the dataset", "by Accept"),
+            )],
+        ),
+        route(
+            "/openapi.json",
+            vec![operation(
+                Method::GET,
+                openapi,
+                get_doc("this document", "OpenAPI 3.1"),
+            )],
+        ),
+        route(
+            "/dump",
+            vec![operation(
+                Method::GET,
+                dump,
+                get_doc(
+                    "all data as N-Quads, gzip, streamed",
+                    "application/n-quads, Content-Encoding: gzip",
+                ),
+            )],
+        ),
+        route(
+            "/api/elements.json",
+            vec![operation(
+                Method::GET,
+                gogocarto_elements,
+                get_doc(
+                    "our places in GoGoCarto's element format, for a map's external source",
+                    "JSON",
+                ),
+            )],
+        ),
+        route(
+            "/harvests",
+            vec![operation(
+                Method::GET,
+                harvests,
+                get_doc("the last outcome of each harvest", "JSON"),
+            )],
+        ),
+    ]
 }
 
 async fn context(State(state): State<AppState>) -> Response {
@@ -42,7 +113,10 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(super::openapi::document(state.store.base.as_str()))
+    Json(super::openapi::document(
+        state.store.base.as_str(),
+        super::routes::paths(&super::all_routes()),
+    ))
 }
 
 /// VoID: the dataset, its SPARQL endpoint, its vocabularies and the triples of each graph.

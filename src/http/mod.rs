@@ -2,10 +2,12 @@
 
 pub mod auth;
 pub mod error;
+pub mod headers;
 pub mod meta;
 pub mod openapi;
 pub mod representations;
 pub mod resources;
+pub mod routes;
 pub mod sparql;
 pub mod store;
 pub mod validate;
@@ -16,7 +18,6 @@ use axum::body::{Body, Bytes};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use axum::Router;
 use error::{Error, Result};
 use oxigraph::io::RdfFormat;
@@ -104,8 +105,8 @@ impl AppState {
 
     /// True when the request carries the admin token (compared in constant time).
     pub fn is_admin(&self, headers: &HeaderMap) -> bool {
-        match (&self.config.admin_token, bearer(headers)) {
-            (Some(expected), Some(given)) => constant_time_eq(expected, given),
+        match (&self.config.admin_token, headers::bearer(headers)) {
+            (Some(expected), Some(given)) => constant_time_eq(expected, &given),
             _ => false,
         }
     }
@@ -136,15 +137,6 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
             .map(|axum::extract::Query(value)| QueryParams(value))
             .map_err(|e| Error::BadRequest(format!("invalid query parameters: {}", e.body_text())))
     }
-}
-
-pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -233,6 +225,20 @@ async fn problem_for_layers(
     }
 }
 
+/// Every route of the service, module by module (the router and `/openapi.json` read it).
+pub fn all_routes() -> Vec<routes::Route> {
+    [
+        sparql::routes(),
+        validate::routes(),
+        store::routes(),
+        meta::routes(),
+        resources::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     // Queries get their own timeout (503); the request as a whole, slow bodies included, gets
@@ -250,29 +256,7 @@ pub fn router(state: AppState) -> Router {
         .allow_methods([Method::GET, Method::HEAD, Method::POST, Method::OPTIONS])
         .allow_headers([header::ACCEPT, header::CONTENT_TYPE])
         .expose_headers([header::CONTENT_TYPE, header::ETAG, header::LOCATION]);
-    Router::new()
-        .route("/sparql", get(sparql::get).post(sparql::post))
-        .route("/query", get(sparql::get).post(sparql::post))
-        .route("/validate", axum::routing::post(validate::post))
-        .route("/import", axum::routing::post(resources::import))
-        .route(
-            "/store",
-            get(store::get)
-                .put(store::put)
-                .post(store::post)
-                .delete(store::delete),
-        )
-        .merge(meta::routes())
-        .route(
-            "/{collection}",
-            get(resources::list).post(resources::create),
-        )
-        .route(
-            "/{collection}/{slug}",
-            get(resources::get_one)
-                .put(resources::replace)
-                .delete(resources::delete),
-        )
+    routes::router(&all_routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
@@ -281,7 +265,10 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
         ))
-        .layer(axum::middleware::from_fn_with_state(limit, problem_for_layers))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            problem_for_layers,
+        ))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TraceLayer::new_for_http())

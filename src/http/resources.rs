@@ -2,8 +2,12 @@
 //! the negotiated format, and writes by networks into their own graph.
 
 use super::error::{Error, Result};
+use super::openapi::{
+    collection_param, prefer_param, problem, query_param, rdf_body, slug_param, write_responses,
+};
 use super::representations::Kept;
-use super::{accept, auth, with_type, AppState, QueryParams};
+use super::routes::{operation, route, Route};
+use super::{accept, auth, headers, with_type, AppState, QueryParams};
 use crate::rdf;
 use crate::render;
 use crate::resources::{self, Filters};
@@ -14,8 +18,10 @@ use crate::vocab::{self, Collection};
 use crate::writes::{self, Write, WriteError};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
+use axum::http::Method;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum_extra::headers::IfMatch;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{Graph, GraphName, NamedNode, NamedOrBlankNode, Term, Triple};
 use serde::Deserialize;
@@ -70,11 +76,7 @@ fn collection(segment: &str) -> Result<&'static Collection> {
 }
 
 fn check_slug(slug: &str) -> Result<()> {
-    if slug.is_empty()
-        || !slug
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-    {
+    if !writes::is_path_slug(slug) {
         return Err(Error::NotFound(format!("no resource with slug {slug:?}")));
     }
     Ok(())
@@ -292,7 +294,7 @@ pub async fn get_one(
     let etag =
         HeaderValue::from_str(&etag(&state_tag(&triples), media_type)).map_err(Error::internal)?;
     // A client that holds this state gets its 304 without the body being rendered.
-    if not_modified(&headers, &etag) {
+    if headers::not_modified(&headers, &etag) {
         return Ok(answer(&headers, media_type, etag, Bytes::new()));
     }
     let body: Bytes = rendered(&state, collection, &iri, &triples, repr)
@@ -310,21 +312,9 @@ pub async fn get_one(
     Ok(answer(&headers, media_type, etag, body))
 }
 
-/// Whether If-None-Match names this state (or any).
-fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|given| {
-            given
-                .split(',')
-                .any(|t| t.trim() == etag || t.trim() == "*")
-        })
-}
-
 /// The representation, or 304 when the client holds it already.
 fn answer(headers: &HeaderMap, media_type: &str, etag: HeaderValue, body: Bytes) -> Response {
-    let mut response = if not_modified(headers, &etag) {
+    let mut response = if headers::not_modified(headers, &etag) {
         super::empty(StatusCode::NOT_MODIFIED)
     } else {
         with_type(media_type, body)
@@ -421,7 +411,7 @@ async fn commit(
     prepare: impl FnOnce(&AppStore) -> Result<Write, WriteError> + Send + 'static,
 ) -> Result<Write> {
     on_store(state, move |store, validator| {
-        store.commit_write(validator, prepare)
+        writes::commit_write(store, validator, prepare)
     })
     .await
 }
@@ -439,36 +429,36 @@ async fn on_store(
         .map_err(|e| write_error(state, e))
 }
 
-/// If-Match: the client's ETag must name the resource's current state.
+/// If-Match: the client's ETag must name the resource's current state (in any of its
+/// representations); `*` asks that the resource exist.
 fn check_if_match(
     store: &AppStore,
     resource: &NamedNode,
-    if_match: Option<&str>,
+    if_match: Option<&IfMatch>,
 ) -> Result<(), WriteError> {
-    let Some(expected) = if_match else {
+    let Some(if_match) = if_match else {
         return Ok(());
     };
     let meta = store.graph(vocab::GRAPH_META);
     let current = resources::describe(&store.store, resource.as_ref(), meta.as_ref())?;
     let tag = state_tag(&current);
-    let matches = expected.split(',').map(str::trim).any(|given| {
-        (given == "*" && !current.is_empty())
-            || given.trim_matches('"').split('-').next() == Some(tag.as_str())
-    });
+    let matches = if *if_match == IfMatch::any() {
+        !current.is_empty()
+    } else {
+        headers::matches_any(
+            if_match,
+            REPRESENTATIONS
+                .iter()
+                .map(|(media_type, _)| etag(&tag, media_type)),
+        )
+    };
     if matches {
         Ok(())
     } else {
         Err(WriteError::Precondition(format!(
-            "If-Match {expected} does not match the current state of {resource}: read it again"
+            "If-Match does not match the current state of {resource}: read it again"
         )))
     }
-}
-
-fn if_match(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get(header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 pub async fn create(
@@ -503,7 +493,7 @@ pub async fn create(
         })
     };
     let write = on_store(&state, move |store, validator| {
-        store.commit_new(validator, prepare)
+        writes::commit_new(store, validator, prepare)
     })
     .await?;
     let iri = write.resources[0].clone();
@@ -526,18 +516,7 @@ async fn created_or_ok(
     iri: &NamedNode,
     status: StatusCode,
 ) -> Result<Response> {
-    // `Prefer: return=minimal` or `return="minimal"`, possibly with parameters (`; …`).
-    let minimal = headers
-        .get_all("prefer")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|p| p.split(';').next())
-        .any(|p| {
-            let p = p.trim().replace('"', "");
-            p.eq_ignore_ascii_case("return=minimal")
-        });
-    if minimal {
+    if headers::prefers_minimal(headers) {
         let mut response = super::empty(status);
         response.headers_mut().insert(
             "preference-applied",
@@ -571,11 +550,11 @@ pub async fn replace(
     let body = state.read_body(body).await?;
     let quads = state.parse_rdf_body(&headers, &body, &GraphName::DefaultGraph)?;
     let graph = state.store.graph(&network);
-    let (resource, expected) = (iri.clone(), if_match(&headers));
+    let (resource, expected) = (iri.clone(), headers::if_match(&headers));
     let existed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let existed_in = existed.clone();
     commit(&state, move |store| {
-        check_if_match(store, &resource, expected.as_deref())?;
+        check_if_match(store, &resource, expected.as_ref())?;
         let (_, add) = writes::resource_triples(store, collection, quads, Some(&resource))?;
         let remove = store.statements_about(&graph, resource.as_ref())?;
         existed_in.store(
@@ -606,9 +585,9 @@ pub async fn delete(
     let (_, iri) = target(&state, &segment, &slug)?;
     let network = auth::network(&state, &headers)?;
     let graph = state.store.graph(&network);
-    let expected = if_match(&headers);
+    let expected = headers::if_match(&headers);
     commit(&state, move |store| {
-        check_if_match(store, &iri, expected.as_deref())?;
+        check_if_match(store, &iri, expected.as_ref())?;
         let remove = store.statements_about(&graph, iri.as_ref())?;
         if remove.is_empty() {
             return Err(WriteError::NotFound(format!(
@@ -705,4 +684,60 @@ fn skolemize(store: &crate::store::AppStore, triples: impl Iterator<Item = Tripl
             Triple::new(subject, t.predicate, object)
         })
         .collect()
+}
+
+/// The collections, their resources, and `POST /import`.
+pub fn routes() -> Vec<Route> {
+    let (collection, slug, prefer) = (collection_param(), slug_param(), prefer_param());
+    let resource = json!({ "description": "the resource, by Accept: application/ld+json (default), text/turtle, application/n-triples, application/n-quads, application/rdf+xml, text/html" });
+    vec![
+        route(
+            "/import",
+            vec![operation(
+                Method::POST,
+                import,
+                json!({ "summary": "a whole graph from a network, atomic", "security": [{ "network": [] }], "requestBody": rdf_body("JSON-LD @graph, Turtle, N-Triples, N-Quads…"),
+            "responses": write_responses(&[("200", json!({ "description": "imported" })), ("403", problem("quads for another graph"))]) }),
+            )],
+        ),
+        route(
+            "/{collection}",
+            vec![
+                operation(
+                    Method::GET,
+                    list,
+                    json!({ "summary": "a Hydra collection", "parameters": [collection.clone(), query_param("q", "name contains (accent- and case-insensitive)"), query_param("network", "slug or IRI"), query_param("tag", "tag"), query_param("region", "postal code prefix or region name"), query_param("commons", "slug or IRI"), query_param("page", "from 1"), query_param("limit", "1 to 200")],
+                "responses": { "200": { "description": "JSON-LD collection (member, totalItems, view)" }, "400": problem("bad paging"), "404": problem("unknown collection") } }),
+                ),
+                operation(
+                    Method::POST,
+                    create,
+                    json!({ "summary": "create a resource in the network's graph", "security": [{ "network": [] }], "parameters": [collection.clone(), prefer.clone()], "requestBody": rdf_body("the resource; without @id the IRI is minted from its name"),
+                "responses": write_responses(&[("201", json!({ "description": "created; Location is the IRI" })), ("409", problem("already exists"))]) }),
+                ),
+            ],
+        ),
+        route(
+            "/{collection}/{slug}",
+            vec![
+                operation(
+                    Method::GET,
+                    get_one,
+                    json!({ "summary": "one resource", "parameters": [collection.clone(), slug.clone()], "responses": { "200": resource, "304": { "description": "If-None-Match matched" }, "404": problem("unknown resource"), "406": problem("no acceptable format") } }),
+                ),
+                operation(
+                    Method::PUT,
+                    replace,
+                    json!({ "summary": "replace this network's statements about the resource", "security": [{ "network": [] }], "parameters": [collection.clone(), slug.clone(), prefer], "requestBody": rdf_body("the resource"),
+                "responses": write_responses(&[("200", json!({ "description": "replaced" })), ("201", json!({ "description": "created" })), ("412", problem("If-Match does not match"))]) }),
+                ),
+                operation(
+                    Method::DELETE,
+                    delete,
+                    json!({ "summary": "delete this network's statements about the resource", "security": [{ "network": [] }], "parameters": [collection, slug],
+                "responses": { "204": { "description": "deleted" }, "401": problem("no token"), "404": problem("nothing of this network about it"), "412": problem("If-Match does not match"), "422": { "description": "the deletion breaks other resources' links" } } }),
+                ),
+            ],
+        ),
+    ]
 }

@@ -2,12 +2,16 @@
 //! token. Without a query, GET answers the service description.
 
 use super::error::{Error, Result};
+use super::openapi::{problem, query_param};
+use super::routes::{operation, route, Route};
 use super::{accept, with_type, AppState};
 use crate::sparql::{self, parse_query};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
+use axum::http::Method;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
+use serde_json::json;
 
 /// The protocol's parameters, from a query string or a form body; names may repeat.
 #[derive(Default)]
@@ -174,4 +178,26 @@ async fn run_update(
     )
     .await?;
     Ok(super::empty(axum::http::StatusCode::NO_CONTENT))
+}
+
+/// `/sparql` and its alias `/query`.
+pub fn routes() -> Vec<Route> {
+    let get_doc = json!({ "summary": "SPARQL 1.1 query (query=…), or the service description without a query",
+        "parameters": [query_param("query", "the query"), query_param("default-graph-uri", "repeatable"), query_param("named-graph-uri", "repeatable"), query_param("format", "json, xml, csv, tsv, turtle, ntriples, nquads, rdfxml, jsonld")],
+        "responses": { "200": { "description": "results by Accept" }, "400": problem("syntax error"), "406": problem("no acceptable format"), "503": problem("query timeout, or every query slot taken") } });
+    let post_doc = json!({ "summary": "SPARQL 1.1 query or update (form, application/sparql-query, application/sparql-update); update needs the admin token",
+        "security": [{}, { "network": [] }],
+        "responses": { "200": { "description": "results" }, "204": { "description": "update done" }, "400": problem("syntax error"), "401": problem("update without the admin token"), "415": problem("unknown content type"), "503": problem("query timeout, or every query slot taken") } });
+    ["/sparql", "/query"]
+        .into_iter()
+        .map(|path| {
+            route(
+                path,
+                vec![
+                    operation(Method::GET, get, get_doc.clone()),
+                    operation(Method::POST, post, post_doc.clone()),
+                ],
+            )
+        })
+        .collect()
 }

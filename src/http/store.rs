@@ -3,15 +3,19 @@
 //! like any other write.
 
 use super::error::{Error, Result};
+use super::openapi::{problem, rdf_body};
+use super::routes::{operation, route, Route};
 use super::{auth, graph_response, AppState};
 use crate::shacl::Change;
 use crate::store::AppStore;
 use crate::writes::{Write, WriteError};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
+use axum::http::Method;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use oxigraph::model::{Graph, GraphName, GraphNameRef, NamedNode, Triple};
+use serde_json::json;
 
 /// Who the provenance names for a write made with the admin token.
 const ADMIN: &str = "admin";
@@ -149,7 +153,7 @@ async fn write(
     let store = state.store.clone();
     let validator = state.validator.clone();
     tokio::task::spawn_blocking(move || {
-        store.commit_write(&validator, |store| {
+        crate::writes::commit_write(&store, &validator, |store| {
             let current = current(store, &graph)?;
             let change = change(current)?;
             let resources: Vec<NamedNode> = change
@@ -256,4 +260,33 @@ pub async fn delete(
     })
     .await?;
     Ok(super::empty(StatusCode::NO_CONTENT))
+}
+
+/// `/store`, the Graph Store Protocol endpoint.
+pub fn routes() -> Vec<Route> {
+    vec![route(
+        "/store",
+        vec![
+            operation(
+                Method::GET,
+                get,
+                json!({ "summary": "Graph Store Protocol: read a graph (?graph=IRI or ?default)", "responses": { "200": { "description": "the graph by Accept" }, "404": problem("no such graph") } }),
+            ),
+            operation(
+                Method::PUT,
+                put,
+                json!({ "summary": "replace the caller's own graph (the admin token: any named graph)", "security": [{ "network": [] }], "requestBody": rdf_body("the graph"), "responses": { "201": { "description": "created" }, "204": { "description": "replaced" }, "403": problem("another network's graph"), "422": { "description": "validation report" } } }),
+            ),
+            operation(
+                Method::POST,
+                post,
+                json!({ "summary": "add to the caller's own graph", "security": [{ "network": [] }], "requestBody": rdf_body("triples"), "responses": { "204": { "description": "added" }, "403": problem("another network's graph") } }),
+            ),
+            operation(
+                Method::DELETE,
+                delete,
+                json!({ "summary": "empty the caller's own graph", "security": [{ "network": [] }], "responses": { "204": { "description": "deleted" }, "403": problem("another network's graph") } }),
+            ),
+        ],
+    )]
 }

@@ -1,6 +1,8 @@
 //! `POST /validate`: validate any RDF payload against the shapes and store nothing.
 
 use super::error::{Error, Result};
+use super::openapi::{problem, query_param, rdf_body};
+use super::routes::{operation, route, Route};
 use super::{accept, with_type, AppState, QueryParams};
 use crate::rdf;
 use crate::shacl::service::{render_report, ReportFormat};
@@ -8,9 +10,11 @@ use crate::shacl::Change;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::Method;
 use axum::response::Response;
 use oxigraph::model::{Graph, GraphName, NamedNode, Triple};
 use serde::Deserialize;
+use serde_json::json;
 
 const REPORT_TYPES: &[(&str, ReportFormat)] = &[
     ("application/ld+json", ReportFormat::JsonLd),
@@ -72,4 +76,18 @@ pub async fn post(
         format.media_type(),
         render_report(&report, format, &state.compactor),
     ))
+}
+
+/// `POST /validate`.
+pub fn routes() -> Vec<Route> {
+    vec![route(
+        "/validate",
+        vec![operation(
+            Method::POST,
+            post,
+            json!({ "summary": "validate an RDF payload against the shapes; stores nothing",
+            "parameters": [query_param("context", "none (default) or store")], "requestBody": rdf_body("the data"),
+            "responses": { "200": { "description": "the report: application/ld+json, text/turtle, application/n-triples or text/plain" }, "400": problem("syntax error with line and column"), "413": problem("too large"), "415": problem("unknown media type") } }),
+        )],
+    )]
 }

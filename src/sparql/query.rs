@@ -141,4 +141,3 @@ pub fn parse_query(
         named_graphs: iris(named_graph_uris, "named-graph-uri")?,
     })
 }
-

@@ -96,4 +96,3 @@ pub(super) fn serialize_results(
         )),
     }
 }
-

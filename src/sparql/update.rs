@@ -21,17 +21,18 @@ pub async fn update(
         .parse_update(update)
         .map_err(|e| QueryError::Syntax(e.to_string()))?;
     if !using_graph_uris.is_empty() || !using_named_graph_uris.is_empty() {
-        let iris = |uris: &[String], parameter: &'static str| -> Result<Vec<NamedNode>, QueryError> {
-            uris.iter()
-                .map(|u| {
-                    NamedNode::new(u).map_err(|e| QueryError::InvalidGraph {
-                        parameter,
-                        given: u.clone(),
-                        reason: e.to_string(),
+        let iris =
+            |uris: &[String], parameter: &'static str| -> Result<Vec<NamedNode>, QueryError> {
+                uris.iter()
+                    .map(|u| {
+                        NamedNode::new(u).map_err(|e| QueryError::InvalidGraph {
+                            parameter,
+                            given: u.clone(),
+                            reason: e.to_string(),
+                        })
                     })
-                })
-                .collect()
-        };
+                    .collect()
+            };
         let dataset = spargebra::algebra::QueryDataset {
             default: iris(using_graph_uris, "using-graph-uri")?,
             named: Some(iris(using_named_graph_uris, "using-named-graph-uri")?),
