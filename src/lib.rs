@@ -1,8 +1,9 @@
 //! Lieux Communs: the linked-data service of the tiers-lieux and their commons.
 //!
 //! Where things happen: `http` receives requests, `rdf` parses and serializes, `store` keeps the
-//! quads in Oxigraph, `sparql` evaluates queries, `vocab` names every IRI, `config` holds the
-//! settings.
+//! quads in Oxigraph, `validation` judges writes against the shapes (with the SHACL engine of
+//! crates/shacl, the `shacl` crate), `sparql` evaluates queries, `vocab` names every IRI,
+//! `config` holds the settings.
 
 pub(crate) mod commits;
 pub mod config;
@@ -12,9 +13,9 @@ pub mod http;
 pub mod rdf;
 pub mod render;
 pub mod resources;
-pub mod shacl;
 pub mod sparql;
 pub mod store;
+pub mod validation;
 pub mod vocab;
 pub mod writes;
 

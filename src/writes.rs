@@ -2,13 +2,13 @@
 //! graph, with provenance in the meta graph.
 
 use crate::commits::{touch, Key};
-use crate::shacl::service::Validator;
-use crate::shacl::{Change, ValidationReport};
 use crate::store::{now_literal, AppStore};
+use crate::validation::{Change, Validator};
 use crate::vocab::{self, Collection};
 use oxigraph::model::{
     BlankNode, Graph, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term, Triple,
 };
+use shacl::ValidationReport;
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]

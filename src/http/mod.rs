@@ -13,9 +13,9 @@ pub mod validate;
 use crate::config::Config;
 use crate::rdf::{self, Contexts};
 use crate::render::Compactor;
-use crate::shacl::service::Validator;
 use crate::sparql::QueryEngine;
 use crate::store::AppStore;
+use crate::validation::Validator;
 use axum::body::{Body, Bytes};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
@@ -51,6 +51,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: Config, store: AppStore, contexts: Contexts) -> anyhow::Result<Self> {
         let validator = Validator::load(&config.shapes_dir)?;
+        for warning in validator.warnings() {
+            tracing::warn!("{}: {warning}", config.shapes_dir.display());
+        }
         let meta =
             meta::SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
         let compactor = Compactor::from_context(&meta.context, &store.base.context())?;

@@ -3,8 +3,8 @@
 
 use super::error::{Error, Result};
 use super::{auth, graph_response, AppState};
-use crate::shacl::Change;
 use crate::store::AppStore;
+use crate::validation::Change;
 use crate::writes::{Write, WriteError};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};

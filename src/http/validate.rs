@@ -3,8 +3,7 @@
 use super::error::{Error, Result};
 use super::{accept, with_type, AppState, QueryParams};
 use crate::rdf;
-use crate::shacl::service::{render_report, ReportFormat};
-use crate::shacl::Change;
+use crate::validation::{render_report, Change, ReportFormat};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::HeaderMap;
