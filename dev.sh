@@ -2,7 +2,7 @@
 # The README's entry commands:
 #   ./dev.sh serve [ARGS…]      the server on the embedded store (./data) with the fixtures, on :8080
 #   ./dev.sh test [ARGS…]       the whole test suite (what the repository holds, nothing outside it)
-#   ./dev.sh conformance DIR    the W3C suites kept outside the repository (e.g. ../shared/suites)
+#   ./dev.sh conformance DIR    the W3C suites kept outside the repository (the folder of the W3C suites)
 #   ./dev.sh cli COMMAND …      any other lieux-communs command (load, export, validate, generate, harvest)
 #   ./dev.sh bench [WHICH]      the benchmarks (figures written under bench-results/)
 #   ./dev.sh deb                a Debian package of a release build (deploy/, Cargo.toml's metadata)
@@ -102,15 +102,20 @@ deb_check() {
 
 case "${1:-}" in
   serve) shift; deps; exec cargo run --bin lieux-communs -- serve "$@" ;;
-  test)  shift; deps; exec cargo test --workspace --all-targets "$@" ;;
+  test)  shift; deps; cargo test --workspace --all-targets "$@"; exec cargo test --workspace --doc "$@" ;;
   cli)   shift; deps; exec cargo run -q --bin lieux-communs -- "$@" ;;
   conformance)
     shift
-    [ $# -eq 1 ] || die "usage: ./dev.sh conformance SUITES_FOLDER (e.g. ../shared/suites)"
+    [ $# -eq 1 ] || die "usage: ./dev.sh conformance SUITES_FOLDER (the folder of the W3C suites)"
     [ -d "$1" ] || die "the suites folder $1 does not exist"
     suites="$(cd "$1" && pwd)"
     deps
-    cargo run -q --example conformance -- "$suites" ;;
+    # SHACL Core through the SHACL crate's own runner; SPARQL Protocol and Graph Store against
+    # the real server. Each fails when its manifest is missing or its score drops.
+    status=0
+    cargo run -q -p lieux-communs-shacl --example w3c -- "$suites/shacl" || status=1
+    cargo run -q --example conformance -- "$suites" || status=1
+    exit $status ;;
   bench)
     shift; deps
     # The API benchmark puts a load tool on the server; pyshacl is installed by the bench itself.

@@ -207,7 +207,7 @@ fn measure(budget: Duration, mut f: impl FnMut()) -> f64 {
 
 /// SHACL: our engine on the whole synthetic dataset, then pyshacl on the same file and shapes.
 fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
-    use lieux_communs::shacl::service::Validator;
+    use lieux_communs::validation::Validator;
     use oxigraph::model::{Graph, Triple};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let base = lieux_communs::vocab::Base::new("http://localhost:8080/");
@@ -254,7 +254,7 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
             <pledges/bench> a tl:Pledge ; tl:funder <places/synthetic-place-0001> ; tl:pledgedTo <commons/synthetic-commons-0001> ;
             tl:amount \"50\"^^xsd:decimal ; tl:status tl:status-intention .".as_bytes(),
         oxigraph::io::RdfFormat::Turtle, base.as_str(), &GraphName::DefaultGraph, true, &Default::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let change = lieux_communs::shacl::Change {
+    let change = lieux_communs::validation::Change {
         add: pledge.into_iter().map(Triple::from).collect(),
         remove: Graph::new(),
     };
@@ -263,7 +263,7 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     anyhow::ensure!(
         check.conforms,
         "the benchmark's write does not conform: {}",
-        lieux_communs::shacl::service::report_text(&check)
+        lieux_communs::validation::report_text(&check)
     );
     let per_write = measure(Duration::from_secs(3), || {
         assert!(

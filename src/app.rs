@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::rdf::Contexts;
 use crate::render::Compactor;
 use crate::self_description::SelfDescription;
-use crate::shacl::service::Validator;
+use crate::validation::Validator;
 use crate::sparql::service::AllowListServiceHandler;
 use crate::sparql::QueryEngine;
 use crate::store::AppStore;
@@ -38,6 +38,9 @@ impl App {
         let context = crate::bundled::context(config.ontology_dir.as_deref())?.into_owned();
         let contexts = Contexts::new(context, &store.base);
         let validator = Validator::bundled_or(config.shapes_dir.as_deref())?;
+        for warning in validator.warnings() {
+            tracing::warn!("shapes: {warning}");
+        }
         let described =
             SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
         let compactor = Compactor::from_context(&described.context, &store.base.context())?;

@@ -222,7 +222,7 @@ mod tests {
                 "LC_TEST_A_",
                 &[
                     ("QUERY_TIMEOUT_S", "7"),
-                    ("ONTOLOGY_DIR", "/srv/ontology"),
+                    ("ONTOLOGY_DIR", "elsewhere/ontology"),
                     ("FEDERATION__CA_CERTIFICATES", "[\"a.pem\", \"b.pem\"]"),
                     ("NETWORKS__CNLII__TOKEN", "t3"),
                 ],
@@ -234,7 +234,7 @@ mod tests {
         assert_eq!(config.query_timeout_s, 7);
         assert_eq!(
             config.ontology_dir.as_deref(),
-            Some(Path::new("/srv/ontology"))
+            Some(Path::new("elsewhere/ontology"))
         );
         assert_eq!(
             config.federation.ca_certificates,

@@ -1,8 +1,31 @@
 //! Lieux Communs: the linked-data service of the tiers-lieux and their commons.
 //!
-//! Where things happen: `http` receives requests, `rdf` parses and serializes, `store` keeps the
-//! quads in Oxigraph, `sparql` evaluates queries, `vocab` names every IRI, `config` holds the
-//! settings.
+//! The data flow, with the modules as they are:
+//!
+//! ```text
+//!                 config (file < environment < flags)   bundled (ontology, shapes, contexts, fixtures)
+//!                                  \                     /
+//!   main (CLI) ──────────────►  app::App  ◄───────────── http (handlers, extractors, HTTP caches;
+//!   federation (harvests) ──►  store · validation ·        error.rs maps every domain error)
+//!                              sparql · rdf · render
+//!
+//! network push   ─► http::resources / http::store ─► rdf::parse (closed JSON-LD loader)
+//!                   ─► writes::payload ─► writes::commit (validation::Validator on the store's
+//!                   view, one commit at a time) ─► store (the network's named graph, provenance)
+//! partner query  ─► http::sparql ─► sparql::parse_query ─► sparql::QueryEngine (timeout, slots,
+//!                   bounded answer; SERVICE only to the allow-list: sparql::service) ─► store
+//! resource read  ─► http::resources ─► resources::describe ─► render (compact JSON-LD, HTML)
+//!                   or rdf::serialize (Turtle, N-Triples, RDF/XML)
+//! harvest        ─► federation (fetch with retry, mapping per source, conform to the shapes,
+//!                   reconcile with owl:sameAs) ─► writes::commit ─► store (the source's graph)
+//! export check   ─► main `validate` or http::validate ─► validation ─► shacl (crates/shacl)
+//! ```
+//!
+//! Layers: `http` and `main` sit on top; nothing below them imports `http`. `app` builds the
+//! core from `config`; `writes`, `federation` and `sparql` use `store`, `validation` and `rdf`;
+//! `store` depends on none of them; `vocab` is the only place that spells an IRI. Each domain
+//! module has its own error type (`QueryError`, `WriteError`, `LoadError`, `ConfigError`,
+//! `HarvestError`…), mapped to status codes in `http::error` only.
 
 pub mod app;
 pub mod bundled;
@@ -15,9 +38,9 @@ pub mod rdf;
 pub mod render;
 pub mod resources;
 pub mod self_description;
-pub mod shacl;
 pub mod sparql;
 pub mod store;
+pub mod validation;
 pub mod vocab;
 pub mod writes;
 

@@ -352,11 +352,18 @@ fn validate(
     format: &str,
     base_iri: Option<String>,
 ) -> anyhow::Result<bool> {
-    use lieux_communs::shacl::service::{render_report, ReportFormat, Validator};
+    use lieux_communs::validation::{render_report, ReportFormat, Validator};
     use oxigraph::model::{Graph, GraphName, Triple};
     let config = Config::load(None)?;
     let base = lieux_communs::vocab::Base::new(base_iri.as_deref().unwrap_or(&config.base_iri));
-    let validator = Validator::bundled_or(shapes.as_deref().or(config.shapes_dir.as_deref()))?;
+    let shapes = shapes.as_deref().or(config.shapes_dir.as_deref());
+    let validator = Validator::bundled_or(shapes)?;
+    for warning in validator.warnings() {
+        match shapes {
+            Some(shapes) => eprintln!("warning: {}: {warning}", shapes.display()),
+            None => eprintln!("warning: {warning}"),
+        }
+    }
     let forced = input_format
         .map(|f| {
             rdf::format_from_name(&f).ok_or_else(|| anyhow::anyhow!("unknown input format {f:?}"))

@@ -5,7 +5,7 @@ use crate::bundled::{self, Document};
 use crate::commits::{CommitLog, Touched};
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
-use crate::shacl::ClassCache;
+use crate::validation::ClassCache;
 use crate::vocab::{self, Base};
 use anyhow::Context as _;
 use oxigraph::io::RdfFormat;

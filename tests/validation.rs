@@ -7,11 +7,11 @@ mod common;
 use common::{client, repo_path, TestServer};
 use lieux_communs::generate::{generate, Sizes};
 use lieux_communs::rdf::{self, Contexts};
-use lieux_communs::shacl::service::Validator;
-use lieux_communs::shacl::{Change, ValidationReport};
+use lieux_communs::validation::{Change, Validator};
 use lieux_communs::vocab::Base;
 use oxigraph::model::{Graph, GraphName, NamedNode, Quad, Term, Triple};
 use reqwest::StatusCode;
+use shacl::ValidationReport;
 use std::process::Command;
 
 const BASE: &str = "http://localhost:8080/";
@@ -56,7 +56,7 @@ fn the_fixtures_conform() {
     assert!(
         report.conforms,
         "{}",
-        lieux_communs::shacl::service::report_text(&report)
+        lieux_communs::validation::report_text(&report)
     );
 }
 
@@ -76,7 +76,7 @@ fn the_synthetic_dataset_conforms() {
     assert!(
         report.conforms,
         "{}",
-        lieux_communs::shacl::service::report_text(&ValidationReport {
+        lieux_communs::validation::report_text(&ValidationReport {
             conforms: false,
             results: report.results.into_iter().take(10).collect()
         })
@@ -303,6 +303,55 @@ fn cli_validate_exit_codes_and_formats() {
     assert_eq!(run(&["/nonexistent/file.ttl"]).status.code(), Some(2));
     args.push(&invalid);
     assert_eq!(run(&args).status.code(), Some(1));
+}
+
+/// Shapes written for other validators: a shape no regex engine compiles is told on standard
+/// error, with its IRI and why, and the other shapes validate (the engine's own tests compare
+/// their results with pyshacl's).
+#[test]
+fn cli_validate_tells_the_shapes_it_leaves_out_and_validates_with_the_others() {
+    let dir = std::env::temp_dir().join(format!("lc-validate-shapes-{}", std::process::id()));
+    let shapes = dir.join("shapes");
+    std::fs::create_dir_all(&shapes).unwrap();
+    let engine_data = repo_path("crates/shacl/tests/data");
+    for file in ["patterns-shapes.ttl", "broken-shapes.ttl"] {
+        std::fs::copy(engine_data.join(file), shapes.join(file)).unwrap();
+    }
+    let output = Command::new(BIN)
+        .args(["validate", "--shapes"])
+        .arg(&shapes)
+        .arg(engine_data.join("patterns-data.ttl"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("warning: "))
+        .collect();
+    assert_eq!(warnings.len(), 2, "{stderr}");
+    assert!(
+        warnings.iter().any(|w| w.contains(
+            "shape <http://example.org/BrokenShape> left out: invalid sh:pattern \"[z-a]\""
+        )),
+        "{stderr}"
+    );
+    assert!(
+        warnings.iter().any(|w| w.contains("(sh:property of <http://example.org/AccountShape>, sh:path <http://example.org/nickname>) left out: invalid sh:pattern")),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("does not conform: 11 result(s)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "<http://example.org/a2> <http://example.org/password> — Pattern (value \"abcdefgh\")"
+        ),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

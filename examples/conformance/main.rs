@@ -1,6 +1,6 @@
 //! The W3C conformance suites run against the real server: SPARQL 1.1 Protocol and SPARQL 1.1
 //! Graph Store HTTP Protocol. The suites are third-party files kept outside the repository; this
-//! command is given their folder (`./dev.sh conformance ../shared/suites`, or
+//! command is given their folder (`./dev.sh conformance SUITES`, or
 //! `cargo run --example conformance -- DIR`) and fails when a manifest is missing or a score
 //! falls below the one recorded here. The SHACL Core suite runs through the SHACL crate's own
 //! command (see `dev.sh`).
@@ -64,7 +64,7 @@ fn run_suite(suite: &Suite, folder: &Path) -> Result<(usize, usize), String> {
 
 fn main() -> ExitCode {
     let Some(folder) = std::env::args_os().nth(1).map(PathBuf::from) else {
-        eprintln!("usage: conformance SUITES_FOLDER (e.g. ../shared/suites)");
+        eprintln!("usage: conformance SUITES_FOLDER (the folder of the W3C suites)");
         return ExitCode::from(2);
     };
     if !folder.is_dir() {

@@ -6,9 +6,8 @@
 
 use crate::config::Config;
 use crate::resources::fold;
-use crate::shacl::service::{report_text, Validator};
-use crate::shacl::Change;
 use crate::store::{now_literal, AppStore};
+use crate::validation::{report_text, Change, Validator};
 use crate::vocab;
 use crate::writes::{Write, WriteError};
 use oxigraph::model::{

@@ -4,8 +4,8 @@
 
 use super::{Write, WriteError};
 use crate::commits::{touch, Key};
-use crate::shacl::service::Validator;
-use crate::shacl::ValidationReport;
+use crate::validation::Validator;
+use shacl::ValidationReport;
 use crate::store::{now_literal, AppStore};
 use crate::vocab;
 use oxigraph::model::{Graph, NamedNode, NamedOrBlankNode, Quad};
@@ -294,7 +294,7 @@ fn dated(
 mod tests {
     use super::*;
     use crate::config::Config;
-    use crate::shacl::Change;
+    use crate::validation::Change;
     use oxigraph::model::Triple;
 
     /// Many new resources go through the bulk loader; written again, through a transaction

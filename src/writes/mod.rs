@@ -10,7 +10,8 @@ pub use commit::{commit_new, commit_write};
 pub use payload::resource_triples;
 pub use slugs::{is_path_slug, slugify, SLUG_PATTERN};
 
-use crate::shacl::{Change, ValidationReport};
+use crate::validation::Change;
+use shacl::ValidationReport;
 use oxigraph::model::NamedNode;
 
 #[derive(Debug, thiserror::Error)]

@@ -2,14 +2,15 @@
 
 use std::collections::HashSet;
 
-use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{Graph, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef};
+use oxrdf::vocab::{rdf, xsd};
+use oxrdf::{Graph, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef};
 
 use super::ShaclError;
 
 /// The subject form of a term; `None` for literals (and RDF 1.2 triple terms), which
-/// can never have outgoing edges.
-pub(crate) fn subject_ref(term: &Term) -> Option<NamedOrBlankNodeRef<'_>> {
+/// can never have outgoing edges. For [`DataGraph`](crate::DataGraph) implementations, whose
+/// look-ups take terms.
+pub fn subject_ref(term: &Term) -> Option<NamedOrBlankNodeRef<'_>> {
     match term {
         Term::NamedNode(n) => Some(n.into()),
         Term::BlankNode(b) => Some(b.into()),

@@ -3,8 +3,8 @@
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{NamedNode, NamedNodeRef, Term};
+use oxrdf::vocab::rdf;
+use oxrdf::{NamedNode, NamedNodeRef, Term};
 
 use super::path::{dedup, Path};
 use super::report::{ValidationReport, ValidationResult};

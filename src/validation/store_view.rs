@@ -2,230 +2,17 @@
 //! write adds, minus the ones it removes from its own graph. Nothing is copied: look-ups go to
 //! the store and are corrected by the change.
 
-use super::{rdf::subject_ref, DataGraph, Shapes};
+use super::{Change, ClassCache};
 use crate::commits::{Key, Reads};
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
     Term, TermRef, Triple, TripleRef,
 };
 use oxigraph::store::Store;
+use shacl::{subject_ref, DataGraph, LinkedReads};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::Mutex;
-
-/// A change to one named graph: what it adds and what it removes.
-#[derive(Clone, Debug, Default)]
-pub struct Change {
-    pub add: oxigraph::model::Graph,
-    pub remove: oxigraph::model::Graph,
-}
-
-/// The `rdfs:subClassOf` closures of the store's classes, kept across validations: every typed
-/// node needs the ancestors of its classes, and the class hierarchy (the ontology) changes
-/// almost never. Whoever changes the store without saying which triples (SPARQL Update, loads)
-/// or writes a subClassOf triple does it [`while_changing`](Self::while_changing) the cache.
-#[derive(Default)]
-pub struct ClassCache {
-    inner: Mutex<Closures>,
-}
-
-#[derive(Default)]
-struct Closures {
-    /// Counts the changes begun and ended: a closure is kept and read at one generation only.
-    generation: u64,
-    /// Changes running (one at a time under the write lock, but nothing relies on it).
-    changing: usize,
-    by_class: HashMap<Term, Vec<Term>>,
-}
-
-const MAX_KEPT_CLASSES: usize = 4096;
-
-impl ClassCache {
-    /// Runs a change that may touch the class hierarchy. Meanwhile, and until it ends,
-    /// closures are neither read nor kept: a validation computes them from the store, as it
-    /// is, and none computed before the change is read after it.
-    pub fn while_changing<T>(&self, change: impl FnOnce() -> T) -> T {
-        /// Ends the change, even if it panics.
-        struct Ending<'a>(&'a ClassCache);
-        impl Drop for Ending<'_> {
-            fn drop(&mut self) {
-                let mut inner = self.0.lock();
-                inner.generation += 1;
-                inner.changing -= 1;
-                inner.by_class.clear();
-            }
-        }
-        {
-            let mut inner = self.lock();
-            inner.generation += 1;
-            inner.changing += 1;
-            inner.by_class.clear();
-        }
-        let _ending = Ending(self);
-        change()
-    }
-
-    fn generation(&self) -> u64 {
-        self.lock().generation
-    }
-
-    /// The closure of `class`, if kept at `generation` (a view never mixes closures from
-    /// before and after a change).
-    fn get(&self, generation: u64, class: &Term) -> Option<Vec<Term>> {
-        let inner = self.lock();
-        if inner.generation != generation || inner.changing > 0 {
-            return None;
-        }
-        inner.by_class.get(class).cloned()
-    }
-
-    fn put(&self, generation: u64, class: &Term, closure: &[Term]) {
-        let mut inner = self.lock();
-        // Bounded: anyone may send types to `POST /validate`, and made-up classes are kept
-        // too (their closure is themselves); the ontology's classes come first.
-        if inner.generation == generation
-            && inner.changing == 0
-            && inner.by_class.len() < MAX_KEPT_CLASSES
-        {
-            inner.by_class.insert(class.clone(), closure.to_vec());
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Closures> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// What the validation of a change looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// What a write alters in the union graph: a triple some graph already holds alters
-    /// nothing, so its subject is not checked again for it.
-    Changes,
-    /// Every node the payload speaks of, stored already or not: the dry run of
-    /// `POST /validate?context=store` answers for the payload, not for what it would alter.
-    Payload,
-}
-
-impl Change {
-    /// Whether the change adds or removes an `rdfs:subClassOf` triple (the class hierarchy).
-    pub fn touches_classes(&self) -> bool {
-        let sub_class_of = oxigraph::model::vocab::rdfs::SUB_CLASS_OF;
-        self.add
-            .triples_for_predicate(sub_class_of)
-            .next()
-            .is_some()
-            || self
-                .remove
-                .triples_for_predicate(sub_class_of)
-                .next()
-                .is_some()
-    }
-
-    /// The triples the change removes and adds back: the store can leave them as they are.
-    pub fn unchanged(&self) -> oxigraph::model::Graph {
-        self.remove
-            .iter()
-            .filter(|t| self.add.contains(*t))
-            .collect()
-    }
-
-    /// The nodes whose validity a change can alter:
-    /// - the subjects of what it adds or removes;
-    /// - the objects, when a shape looks at them through that link (`sh:targetObjectsOf`,
-    ///   inverse paths);
-    /// - when what changed is read from other nodes ([`LinkedReads`](super::shapes::LinkedReads):
-    ///   a type for `sh:class`, a property for `sh:node`…), the nodes that reach the changed one
-    ///   along the shapes' paths, as many links back as shapes read;
-    /// - for a change to the class hierarchy, the instances of the classes below it, and the
-    ///   nodes that reach those.
-    ///
-    /// The dry run (`Scope::Payload`) checks every node of its payload, but reaches further
-    /// only from what the payload would change.
-    pub fn focus_nodes(&self, view: &StoreView<'_>, shapes: &Shapes, scope: Scope) -> Vec<Term> {
-        let linked = &shapes.linked;
-        let mut focus = Focus::default();
-        // Changed nodes whose readers are concerned, with how many links back.
-        let mut concerned: VecDeque<(Term, usize)> = VecDeque::new();
-        let mut classes: Vec<Term> = Vec::new();
-        let mut note = |t: TripleRef<'_>, changed: bool, focus: &mut Focus| {
-            let subject = Term::from(t.subject.into_owned());
-            focus.push(subject.clone());
-            let predicate = t.predicate.as_str();
-            if shapes.reaches_objects.contains(predicate) {
-                focus.push(t.object.into_owned());
-            }
-            if !changed {
-                return;
-            }
-            if linked.every_predicate || linked.subject_side.contains(predicate) {
-                concerned.push_back((subject.clone(), linked.reach()));
-            }
-            if linked.object_side.contains(predicate) {
-                concerned.push_back((t.object.into_owned(), linked.reach()));
-            }
-            if t.predicate == oxigraph::model::vocab::rdfs::SUB_CLASS_OF {
-                classes.push(subject);
-            }
-        };
-        for t in self.add.iter() {
-            // A triple some graph already holds leaves the union graph as it was (a network
-            // re-sending the labels of what its resource links to, say).
-            let stored = view.stored_about(t.subject).iter().any(|q| {
-                q.subject.as_ref() == t.subject
-                    && q.predicate == t.predicate
-                    && q.object.as_ref() == t.object
-            });
-            if stored && scope == Scope::Changes {
-                continue;
-            }
-            note(t, !stored, &mut focus);
-        }
-        for t in self.remove.iter() {
-            // Removed and added back: left as it is.
-            if !self.add.contains(t) {
-                note(t, true, &mut focus);
-            }
-        }
-        for class in classes {
-            for instance in view.instances_of(&class) {
-                focus.push(instance.clone());
-                concerned.push_back((instance, linked.reach()));
-            }
-        }
-        // The nodes that reach the concerned ones along the shapes' paths, level by level.
-        let mut done: HashMap<Term, usize> = HashMap::new();
-        while let Some((node, links)) = concerned.pop_front() {
-            if links == 0 || done.get(&node).is_some_and(|d| *d >= links) {
-                continue;
-            }
-            done.insert(node.clone(), links);
-            for reader in view.readers(&node, linked) {
-                focus.push(reader.clone());
-                concerned.push_back((reader, links - 1));
-            }
-        }
-        focus.nodes
-    }
-}
-
-/// Focus nodes in the order found, each once, literals left out.
-#[derive(Default)]
-struct Focus {
-    seen: HashSet<Term>,
-    nodes: Vec<Term>,
-}
-
-impl Focus {
-    fn push(&mut self, t: Term) {
-        if !matches!(t, Term::Literal(_)) && self.seen.insert(t.clone()) {
-            self.nodes.push(t);
-        }
-    }
-}
 
 /// Stored quads shared between the caches of a view and their readers.
 type Quads = Rc<[Quad]>;
@@ -272,11 +59,11 @@ impl<'a> StoreView<'a> {
     /// The stored nodes one link from `node` along the shapes' paths: subjects of `s p node`
     /// for the predicates paths follow forwards, objects of `node p o` for those they follow
     /// backwards.
-    fn readers(&self, node: &Term, linked: &super::shapes::LinkedReads) -> Vec<Term> {
+    pub(super) fn readers(&self, node: &Term, linked: &LinkedReads) -> Vec<Term> {
         let mut readers = Vec::new();
         if let Term::Literal(literal) = node {
             // Keyed by predicate: a look-up by a literal alone would conflict with any commit.
-            for p in &linked.forward_links {
+            for p in linked.forward_links() {
                 let p = NamedNodeRef::new_unchecked(p);
                 readers.extend(
                     self.stored_quads(None, Some(p), Some(literal.into()))
@@ -285,17 +72,17 @@ impl<'a> StoreView<'a> {
             }
             return readers;
         }
-        if !linked.forward_links.is_empty() {
+        if !linked.forward_links().is_empty() {
             readers.extend(
                 self.stored_quads(None, None, Some(node.as_ref()))
-                    .filter(|q| linked.forward_links.contains(q.predicate.as_str()))
+                    .filter(|q| linked.forward_links().contains(q.predicate.as_str()))
                     .map(|q| Term::from(q.subject)),
             );
         }
-        if let (Some(subject), false) = (subject_ref(node), linked.inverse_links.is_empty()) {
+        if let (Some(subject), false) = (subject_ref(node), linked.inverse_links().is_empty()) {
             readers.extend(
                 self.stored_quads(Some(subject), None, None)
-                    .filter(|q| linked.inverse_links.contains(q.predicate.as_str()))
+                    .filter(|q| linked.inverse_links().contains(q.predicate.as_str()))
                     .map(|q| q.object),
             );
         }
@@ -354,7 +141,7 @@ impl<'a> StoreView<'a> {
     }
 
     /// The stored quads of a subject, read from the store once per view.
-    fn stored_about(&self, s: NamedOrBlankNodeRef<'_>) -> Rc<[Quad]> {
+    pub(super) fn stored_about(&self, s: NamedOrBlankNodeRef<'_>) -> Rc<[Quad]> {
         if let Some(found) = self.about.borrow().get(&s.into_owned()) {
             return Rc::clone(found);
         }
@@ -405,12 +192,12 @@ impl<'a> StoreView<'a> {
 impl DataGraph for StoreView<'_> {
     fn superclasses(&self, class: &Term) -> Vec<Term> {
         let Some((cache, generation)) = self.classes.filter(|_| class.is_named_node()) else {
-            return super::subclass_closure(self, class);
+            return shacl::subclass_closure(self, class);
         };
         if let Some(closure) = cache.get(generation, class) {
             return closure;
         }
-        let closure = super::subclass_closure(self, class);
+        let closure = shacl::subclass_closure(self, class);
         cache.put(generation, class, &closure);
         closure
     }

@@ -1,39 +1,13 @@
-//! SHACL Core validation over Oxigraph's RDF model.
-//!
-//! Shapes are compiled once from a shapes graph ([`Shapes::from_graph`]) and then
-//! validated against any [`DataGraph`]. Shape definitions are read only from the
-//! shapes graph; instance data (including `rdf:type` and `rdfs:subClassOf` used by
-//! `sh:class` and `sh:targetClass`) only from the data graph.
-
-mod engine;
-mod path;
-mod rdf;
-mod report;
-pub mod service;
-mod shapes;
-mod store_view;
-mod values;
-pub mod vocab;
+//! What the engine reads of the data: the [`DataGraph`] trait, implemented here for an
+//! in-memory [`Graph`]; a store (or a store seen through a pending change) implements it too.
 
 use std::collections::{HashSet, VecDeque};
 
-use oxigraph::model::vocab::{rdf as rdf_vocab, rdfs};
-use oxigraph::model::{Graph, NamedNode, Term, TermRef};
+use oxrdf::vocab::{rdf as rdf_vocab, rdfs};
+use oxrdf::{Graph, NamedNode, Term, TermRef};
 
-pub use path::Path;
-pub use report::{ValidationReport, ValidationResult};
-pub use shapes::Shapes;
-pub use store_view::{Change, ClassCache, Scope, StoreView};
-
-#[derive(Debug, thiserror::Error)]
-pub enum ShaclError {
-    #[error("invalid shape {shape}: {message}")]
-    InvalidShape { shape: String, message: String },
-    #[error("invalid property path: {0}")]
-    InvalidPath(String),
-    #[error("invalid RDF list: {0}")]
-    InvalidList(String),
-}
+use crate::path;
+use crate::rdf::subject_ref;
 
 /// Read access to the data graph.
 ///
@@ -100,7 +74,7 @@ pub trait DataGraph {
 
 impl DataGraph for Graph {
     fn objects(&self, subject: &Term, predicate: &NamedNode) -> Vec<Term> {
-        match rdf::subject_ref(subject) {
+        match subject_ref(subject) {
             Some(s) => self
                 .objects_for_subject_predicate(s, predicate)
                 .map(TermRef::into_owned)
@@ -116,9 +90,8 @@ impl DataGraph for Graph {
     }
 
     fn contains(&self, subject: &Term, predicate: &NamedNode, object: &Term) -> bool {
-        rdf::subject_ref(subject).is_some_and(|s| {
-            Graph::contains(self, oxigraph::model::TripleRef::new(s, predicate, object))
-        })
+        subject_ref(subject)
+            .is_some_and(|s| Graph::contains(self, oxrdf::TripleRef::new(s, predicate, object)))
     }
 
     fn subjects_with_predicate(&self, predicate: &NamedNode) -> Vec<Term> {
@@ -140,7 +113,7 @@ impl DataGraph for Graph {
     }
 
     fn predicates_of(&self, subject: &Term) -> Vec<NamedNode> {
-        let Some(s) = rdf::subject_ref(subject) else {
+        let Some(s) = subject_ref(subject) else {
             return Vec::new();
         };
         let mut out: Vec<NamedNode> = Vec::new();
@@ -155,7 +128,7 @@ impl DataGraph for Graph {
 }
 
 /// `class` itself and all its `rdfs:subClassOf` ancestors in `data`.
-pub(crate) fn subclass_closure<D: DataGraph + ?Sized>(data: &D, class: &Term) -> Vec<Term> {
+pub fn subclass_closure<D: DataGraph + ?Sized>(data: &D, class: &Term) -> Vec<Term> {
     let sub_class_of = rdfs::SUB_CLASS_OF.into_owned();
     let mut seen = vec![class.clone()];
     let mut queue = VecDeque::from([class.clone()]);
@@ -169,19 +142,3 @@ pub(crate) fn subclass_closure<D: DataGraph + ?Sized>(data: &D, class: &Term) ->
     }
     seen
 }
-
-/// Validates every focus node selected by the targets of the active shapes.
-pub fn validate(shapes: &Shapes, data: &impl DataGraph) -> ValidationReport {
-    engine::Engine::new(shapes, data).validate_all()
-}
-
-/// Validates only `focus`: each node against the shapes whose targets select it
-/// (`sh:targetNode`, `sh:targetClass` including implicit class targets and
-/// subclasses, `sh:targetSubjectsOf`, `sh:targetObjectsOf`). Meant for checking
-/// just the resources a write touches.
-pub fn validate_nodes(shapes: &Shapes, data: &impl DataGraph, focus: &[Term]) -> ValidationReport {
-    engine::Engine::new(shapes, data).validate_nodes(focus)
-}
-
-#[cfg(test)]
-mod tests;

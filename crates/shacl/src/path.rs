@@ -4,8 +4,8 @@
 use std::collections::{HashSet, VecDeque};
 use std::fmt;
 
-use oxigraph::model::vocab::rdf;
-use oxigraph::model::{BlankNode, Graph, NamedNode, Term, TermRef, Triple};
+use oxrdf::vocab::rdf;
+use oxrdf::{BlankNode, Graph, NamedNode, Term, TermRef, Triple};
 
 use super::rdf::{object, read_list};
 use super::vocab as sh;
@@ -177,13 +177,12 @@ impl Path {
 
     /// Writes the path as SHACL RDF into `graph` and returns its root node.
     pub fn to_rdf(&self, graph: &mut Graph) -> Term {
-        let node =
-            |predicate: oxigraph::model::NamedNodeRef<'_>, inner: &Path, graph: &mut Graph| {
-                let b = BlankNode::default();
-                let object = inner.to_rdf(graph);
-                graph.insert(&Triple::new(b.clone(), predicate, object));
-                Term::from(b)
-            };
+        let node = |predicate: oxrdf::NamedNodeRef<'_>, inner: &Path, graph: &mut Graph| {
+            let b = BlankNode::default();
+            let object = inner.to_rdf(graph);
+            graph.insert(&Triple::new(b.clone(), predicate, object));
+            Term::from(b)
+        };
         match self {
             Path::Predicate(p) => p.clone().into(),
             Path::Inverse(p) => node(sh::INVERSE_PATH, p, graph),

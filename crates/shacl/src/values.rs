@@ -4,8 +4,8 @@
 use std::cmp::Ordering;
 use std::str::FromStr;
 
-use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{LiteralRef, NamedNodeRef, Term};
+use oxrdf::vocab::{rdf, xsd};
+use oxrdf::{LiteralRef, NamedNodeRef, Term};
 use oxsdatatypes::{
     Boolean, Date, DateTime, DayTimeDuration, Decimal, Double, Duration, Float, GDay, GMonth,
     GMonthDay, GYear, GYearMonth, Time, YearMonthDuration,

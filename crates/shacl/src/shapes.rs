@@ -4,14 +4,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use oxigraph::model::vocab::{rdf, rdfs};
-use oxigraph::model::{Graph, Literal, NamedNode, NamedNodeRef, Term, TermRef};
-use regex::Regex;
-
 use super::path::Path;
+use super::pattern::Pattern;
 use super::rdf::{is_true, object, objects, read_list};
 use super::vocab as sh;
 use super::ShaclError;
+use oxrdf::vocab::{rdf, rdfs};
+use oxrdf::{Graph, Literal, NamedNode, NamedNodeRef, Term, TermRef};
 
 pub(crate) type ShapeId = usize;
 
@@ -88,7 +87,7 @@ pub(crate) enum Constraint {
     MaxInclusive(Term),
     MinLength(usize),
     MaxLength(usize),
-    Pattern(Regex),
+    Pattern(Pattern),
     LanguageIn(Vec<String>),
     UniqueLang,
     Equals(NamedNode),
@@ -134,25 +133,52 @@ pub struct Shapes {
     /// Predicates whose objects a shape can see through the link (targets of
     /// `sh:targetObjectsOf`, predicates of inverse paths): adding `s p o` can change the
     /// validity of `o` only for these.
-    pub(crate) reaches_objects: HashSet<String>,
+    reaches_objects: HashSet<String>,
     /// What shapes read of nodes other than their focus node (see [`LinkedReads`]).
-    pub(crate) linked: LinkedReads,
+    linked: LinkedReads,
+}
+
+/// A compiled shapes graph, and the shapes of it that could not be compiled.
+#[derive(Debug)]
+pub struct Loaded {
+    pub shapes: Shapes,
+    /// One for each shape left out, sorted by shape. A shape left out is treated as
+    /// deactivated (every node conforms to it), so the other shapes validate as written.
+    pub warnings: Vec<LoadWarning>,
+}
+
+/// A shape that could not be compiled: an `sh:pattern` no regex engine here accepts, a
+/// malformed list or path, a count that is not a number…
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadWarning {
+    /// The shape's node in the shapes graph.
+    pub shape: Term,
+    /// For a blank-node shape, where it stands: what refers to it and its `sh:path`.
+    pub context: Option<String>,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LoadWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "shape {}", self.shape)?;
+        if let Some(context) = &self.context {
+            write!(f, " ({context})")?;
+        }
+        write!(f, " left out: {}", self.reason)
+    }
 }
 
 /// What shapes read of the nodes their focus node links to: a triple added to or removed from
 /// such a node can change the validity of the nodes that link to it (`sh:class`, `sh:node`,
-/// paths of several steps…), up to `depth` links back along the shapes' paths.
+/// paths of several steps…), up to [`reach`](Self::reach) links back along the shapes' paths.
+/// What an incremental validator needs to find the nodes a change concerns.
 #[derive(Debug, Default)]
-pub(crate) struct LinkedReads {
-    /// Predicates read forwards from a linked node: changing `x p o` concerns who links to x.
-    pub subject_side: HashSet<String>,
-    /// Predicates read backwards from a linked node: changing `s p x` concerns who links to x.
-    pub object_side: HashSet<String>,
-    /// Every predicate of a linked node is read (`sh:closed` on it).
-    pub every_predicate: bool,
-    /// The predicates paths follow forwards (`f p x`: f reaches x) and backwards (`x p f`).
-    pub forward_links: HashSet<String>,
-    pub inverse_links: HashSet<String>,
+pub struct LinkedReads {
+    subject_side: HashSet<String>,
+    object_side: HashSet<String>,
+    every_predicate: bool,
+    forward_links: HashSet<String>,
+    inverse_links: HashSet<String>,
     /// How many links back the nodes concerned can be…
     depth: usize,
     /// …or any number: unbounded paths, shapes nested in themselves.
@@ -163,6 +189,31 @@ pub(crate) struct LinkedReads {
 const MAX_WALK_DEPTH: usize = 8;
 
 impl LinkedReads {
+    /// Predicates read forwards from a linked node: changing `x p o` concerns who links to x.
+    pub fn subject_side(&self) -> &HashSet<String> {
+        &self.subject_side
+    }
+
+    /// Predicates read backwards from a linked node: changing `s p x` concerns who links to x.
+    pub fn object_side(&self) -> &HashSet<String> {
+        &self.object_side
+    }
+
+    /// Whether every predicate of a linked node is read (`sh:closed` on it).
+    pub fn every_predicate(&self) -> bool {
+        self.every_predicate
+    }
+
+    /// The predicates paths follow forwards: with `f p x`, f reaches x.
+    pub fn forward_links(&self) -> &HashSet<String> {
+        &self.forward_links
+    }
+
+    /// The predicates paths follow backwards: with `x p f`, f reaches x.
+    pub fn inverse_links(&self) -> &HashSet<String> {
+        &self.inverse_links
+    }
+
     /// How many links back from a changed node its readers can be.
     pub fn reach(&self) -> usize {
         if self.unbounded {
@@ -250,8 +301,9 @@ impl LinkedReads {
 
 impl Shapes {
     /// Compiles every shape of the graph: nodes typed `sh:NodeShape`/`sh:PropertyShape`,
-    /// subjects of target predicates, and every shape they reference.
-    pub fn from_graph(graph: &Graph) -> Result<Shapes, ShaclError> {
+    /// subjects of target predicates, and every shape they reference. A shape that cannot be
+    /// compiled is left out with a warning; the others load.
+    pub fn load(graph: &Graph) -> Loaded {
         let mut compiler = Compiler {
             graph,
             shapes: Vec::new(),
@@ -273,12 +325,55 @@ impl Shapes {
                 compiler.id_for(t.subject.into_owned().into());
             }
         }
+        let mut warnings = Vec::new();
         while let Some(id) = compiler.pending.pop() {
-            compiler.compile(id)?;
+            if let Err(error) = compiler.compile(id) {
+                let shape = &mut compiler.shapes[id];
+                shape.deactivated = true;
+                warnings.push(LoadWarning {
+                    shape: shape.id.clone(),
+                    context: context_of(graph, shape.id.as_ref()),
+                    reason: match error {
+                        ShaclError::InvalidShape { message, .. } => message,
+                        other => other.to_string(),
+                    },
+                });
+            }
         }
+        warnings.sort_by_key(ToString::to_string);
         let mut shapes = compiler.shapes;
         link_qualified_siblings(&mut shapes);
-        Ok(Self::index(shapes))
+        Loaded {
+            shapes: Self::index(shapes),
+            warnings,
+        }
+    }
+
+    /// Like [`load`](Self::load), but refuses the shapes graph if any shape cannot be compiled.
+    pub fn from_graph(graph: &Graph) -> Result<Shapes, ShaclError> {
+        let loaded = Self::load(graph);
+        match loaded.warnings.into_iter().next() {
+            None => Ok(loaded.shapes),
+            Some(warning) => Err(ShaclError::InvalidShape {
+                shape: match warning.context {
+                    Some(context) => format!("{} ({context})", warning.shape),
+                    None => warning.shape.to_string(),
+                },
+                message: warning.reason,
+            }),
+        }
+    }
+
+    /// Whether some shape sees the objects of `predicate` through the link (a target of
+    /// `sh:targetObjectsOf`, a predicate of an inverse path): adding or removing `s p o` can
+    /// change the validity of `o` only for these.
+    pub fn reaches_objects(&self, predicate: &str) -> bool {
+        self.reaches_objects.contains(predicate)
+    }
+
+    /// What the shapes read of nodes other than their focus node.
+    pub fn linked_reads(&self) -> &LinkedReads {
+        &self.linked
     }
 
     pub fn shape_count(&self) -> usize {
@@ -544,7 +639,7 @@ impl Compiler<'_> {
         Ok(out)
     }
 
-    fn pattern(&self, node: TermRef<'_>, pattern: TermRef<'_>) -> Result<Regex, ShaclError> {
+    fn pattern(&self, node: TermRef<'_>, pattern: TermRef<'_>) -> Result<Pattern, ShaclError> {
         let TermRef::Literal(pattern) = pattern else {
             return Err(invalid(node, "sh:pattern must be a literal"));
         };
@@ -552,19 +647,12 @@ impl Compiler<'_> {
             Some(TermRef::Literal(f)) => f.value(),
             _ => "",
         };
-        // XPath flags: `q` quotes the whole pattern; the others map onto `regex` flags.
-        let source = if flags.contains('q') {
-            regex::escape(pattern.value())
-        } else {
-            pattern.value().to_owned()
-        };
-        regex::RegexBuilder::new(&source)
-            .case_insensitive(flags.contains('i'))
-            .multi_line(flags.contains('m'))
-            .dot_matches_new_line(flags.contains('s'))
-            .ignore_whitespace(flags.contains('x'))
-            .build()
-            .map_err(|e| invalid(node, format!("invalid sh:pattern: {e}")))
+        Pattern::new(pattern.value(), flags).map_err(|e| {
+            invalid(
+                node,
+                format!("invalid sh:pattern {:?}: {e}", pattern.value()),
+            )
+        })
     }
 
     /// Predicates a closed shape allows: IRI paths of its property shapes plus
@@ -642,4 +730,27 @@ fn link_qualified_siblings(shapes: &mut [Shape]) {
             }
         }
     }
+}
+
+/// Where a blank-node shape stands, for a warning a person can act on: what refers to it
+/// (`sh:property of <…PlaceShape>`) and its path.
+fn context_of(graph: &Graph, shape: TermRef<'_>) -> Option<String> {
+    let TermRef::BlankNode(node) = shape else {
+        return None;
+    };
+    let mut parts = Vec::new();
+    if let Some(parent) = graph.triples_for_object(node).next() {
+        let predicate = parent.predicate.as_str();
+        let predicate = match predicate.strip_prefix(sh::NAMESPACE) {
+            Some(local) => format!("sh:{local}"),
+            None => format!("<{predicate}>"),
+        };
+        parts.push(format!("{predicate} of {}", parent.subject));
+    }
+    if let Some(path) = object(graph, shape, sh::PATH) {
+        let path =
+            Path::from_graph(graph, path).map_or_else(|_| path.to_string(), |p| p.to_string());
+        parts.push(format!("sh:path {path}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }

@@ -1,43 +1,12 @@
-//! Pins the public API's behaviour on a small hand-made graph, separate shapes and
-//! data graphs as in the main project.
+//! The store-aware validation: what a change makes the validator look at, in a real store.
 
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{Graph, NamedNode, Term};
+use shacl::{validate_nodes, Shapes};
 
-use super::{validate, validate_nodes, Path, Shapes};
-
-const SHAPES: &str = r#"
-@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix ex: <http://example.org/> .
-
-ex:PersonShape a sh:NodeShape ;
-    sh:targetClass ex:Person ;
-    sh:property [
-        sh:path ex:name ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:string ;
-        sh:message "a person needs exactly one name"
-    ] ;
-    sh:property [ sh:path ex:age ; sh:datatype xsd:integer ; sh:minInclusive 0 ] ;
-    sh:property [ sh:path ex:knows ; sh:class ex:Person ; sh:node ex:PersonShape ] ;
-    sh:property [ sh:path ( ex:knows ex:name ) ; sh:pattern "^[A-Z]" ; sh:severity sh:Warning ] .
-
-ex:CityShape a sh:NodeShape ;
-    sh:targetSubjectsOf ex:mayor ;
-    sh:closed true ; sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ) ;
-    sh:property [ sh:path ex:mayor ; sh:maxCount 1 ] .
-"#;
-
-const DATA: &str = r#"
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix ex: <http://example.org/> .
-
-ex:Student <http://www.w3.org/2000/01/rdf-schema#subClassOf> ex:Person .
-ex:alice a ex:Person ; ex:name "Alice" ; ex:age 30 ; ex:knows ex:bob, ex:carol .
-ex:bob a ex:Student ; ex:name "bob" ; ex:knows ex:alice .
-ex:carol a ex:Person ; ex:name "Carol", "Caroline" ; ex:age "-3"^^xsd:integer ; ex:knows ex:alice .
-ex:dave ex:knows ex:alice .
-ex:paris ex:mayor ex:anne ; ex:population 2100000 .
-"#;
+// The engine's own test graphs: people who know each other, cities with a mayor.
+const SHAPES: &str = include_str!("../../crates/shacl/tests/data/people-shapes.ttl");
+const DATA: &str = include_str!("../../crates/shacl/tests/data/people-data.ttl");
 
 fn parse(turtle: &str) -> Graph {
     let mut graph = Graph::new();
@@ -60,154 +29,6 @@ fn store_with(data: &Graph, graph: &NamedNode) -> oxigraph::store::Store {
 
 fn ex(local: &str) -> Term {
     NamedNode::new_unchecked(format!("http://example.org/{local}")).into()
-}
-
-fn component(r: &super::ValidationResult) -> &str {
-    r.component
-        .as_str()
-        .trim_start_matches("http://www.w3.org/ns/shacl#")
-}
-
-#[test]
-fn reports_violations_through_the_public_api() {
-    let shapes = Shapes::from_graph(&parse(SHAPES)).expect("shapes compile");
-    assert_eq!(shapes.shape_count(), 7);
-    let data = parse(DATA);
-    let report = validate(&shapes, &data);
-    assert!(!report.conforms);
-
-    let mut found: Vec<(String, &str)> = report
-        .results
-        .iter()
-        .map(|r| (r.focus_node.to_string(), component(r)))
-        .collect();
-    found.sort();
-    let mut expected = vec![
-        // Carol has two names; bob (a Person through rdfs:subClassOf) fails the
-        // nested sh:node through Carol, and both Alice's and Bob's friends' names
-        // are checked by the sequence path.
-        (
-            "<http://example.org/carol>".to_owned(),
-            "MaxCountConstraintComponent",
-        ),
-        (
-            "<http://example.org/carol>".to_owned(),
-            "MinInclusiveConstraintComponent",
-        ),
-        (
-            "<http://example.org/alice>".to_owned(),
-            "NodeConstraintComponent",
-        ),
-        (
-            "<http://example.org/bob>".to_owned(),
-            "NodeConstraintComponent",
-        ),
-        (
-            "<http://example.org/carol>".to_owned(),
-            "NodeConstraintComponent",
-        ),
-        (
-            "<http://example.org/alice>".to_owned(),
-            "PatternConstraintComponent",
-        ),
-        (
-            "<http://example.org/paris>".to_owned(),
-            "ClosedConstraintComponent",
-        ),
-    ];
-    expected.sort();
-    assert_eq!(found, expected, "{}", report.to_text());
-
-    let pattern = report
-        .results
-        .iter()
-        .find(|r| component(r) == "PatternConstraintComponent")
-        .expect("pattern result");
-    assert_eq!(
-        pattern.value,
-        Some(oxigraph::model::Literal::new_simple_literal("bob").into())
-    );
-    assert_eq!(
-        pattern.severity.as_str(),
-        "http://www.w3.org/ns/shacl#Warning"
-    );
-    assert!(matches!(&pattern.path, Some(Path::Sequence(steps)) if steps.len() == 2));
-
-    let closed = report
-        .results
-        .iter()
-        .find(|r| component(r) == "ClosedConstraintComponent")
-        .expect("closed result");
-    assert_eq!(
-        closed.path,
-        Some(Path::Predicate(NamedNode::new_unchecked(
-            "http://example.org/population"
-        )))
-    );
-
-    let text = report.to_text();
-    assert_eq!(text.lines().count(), report.results.len());
-    assert!(text.contains("a person needs exactly one name"), "{text}");
-
-    let graph = report.to_graph();
-    let conforms = NamedNode::new_unchecked("http://www.w3.org/ns/shacl#conforms");
-    let values: Vec<_> = graph
-        .triples_for_predicate(&conforms)
-        .map(|t| t.object.to_string())
-        .collect();
-    assert_eq!(
-        values,
-        ["\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean>"]
-    );
-}
-
-#[test]
-fn validate_nodes_only_checks_the_given_focus_nodes() {
-    let shapes = Shapes::from_graph(&parse(SHAPES)).expect("shapes compile");
-    let data = parse(DATA);
-
-    let carol = validate_nodes(&shapes, &data, &[ex("carol")]);
-    assert!(carol.results.iter().all(|r| r.focus_node == ex("carol")));
-    assert_eq!(carol.results.len(), 3, "{}", carol.to_text());
-
-    // Targeted only through rdfs:subClassOf, which lives in the data graph.
-    let bob = validate_nodes(&shapes, &data, &[ex("bob")]);
-    assert_eq!(bob.results.len(), 1, "{}", bob.to_text());
-
-    // Dave has no type and no ex:mayor: no shape targets him.
-    assert!(validate_nodes(&shapes, &data, &[ex("dave")]).conforms);
-    // targetSubjectsOf
-    assert_eq!(
-        validate_nodes(&shapes, &data, &[ex("paris")]).results.len(),
-        1
-    );
-}
-
-#[test]
-fn recursive_shapes_terminate() {
-    let shapes = parse(
-        r#"@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
-        ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:node ex:S ; sh:property ex:P ] .
-        ex:P sh:path ex:p ; sh:property ex:P ; sh:minCount 1 ."#,
-    );
-    let data = parse("<http://example.org/a> <http://example.org/p> <http://example.org/a> .");
-    let shapes = Shapes::from_graph(&shapes).expect("shapes compile");
-    assert!(validate(&shapes, &data).conforms);
-}
-
-#[test]
-fn shapes_are_shareable_across_threads() {
-    fn assert_send_sync<T: Send + Sync>() {}
-    assert_send_sync::<Shapes>();
-}
-
-#[test]
-fn invalid_shapes_are_rejected() {
-    let bad = parse(
-        r#"@prefix sh: <http://www.w3.org/ns/shacl#> .
-        <http://example.org/S> sh:targetNode <http://example.org/a> ; sh:pattern "(" ."#,
-    );
-    assert!(Shapes::from_graph(&bad).is_err());
 }
 
 /// A write is judged on what it changes in the union of the store's graphs: re-sending a
@@ -279,9 +100,10 @@ fn triples_already_stored_change_nothing_to_validate() {
 /// Incremental validation (the focus nodes of a change) agrees with validating the whole view,
 /// for changes whose effect reaches other nodes through the shapes' paths.
 mod incremental {
-    use super::super::{validate, validate_nodes, Change, ClassCache, Scope, Shapes, StoreView};
+    use super::super::{Change, ClassCache, Scope, StoreView};
     use super::{parse, store_with};
     use oxigraph::model::{NamedNode, Term};
+    use shacl::{validate, validate_nodes, Shapes};
 
     const PREFIXES: &str = "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n";
 

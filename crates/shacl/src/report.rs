@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use oxigraph::model::vocab::{rdf, xsd};
-use oxigraph::model::{BlankNode, Graph, Literal, NamedNode, Term, Triple};
+use oxrdf::vocab::{rdf, xsd};
+use oxrdf::{BlankNode, Graph, Literal, NamedNode, Term, Triple};
 
 use super::path::Path;
 use super::vocab as sh;

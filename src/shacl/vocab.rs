@@ -1,3 +1,0 @@
-//! The SHACL terms live with every other IRI in `crate::vocab`.
-
-pub use crate::vocab::sh::*;
