@@ -34,6 +34,8 @@ pub struct Config {
     pub federation: FederationConfig,
     /// Harvests the server runs on its own, each at its interval.
     pub harvests: Vec<HarvestSchedule>,
+    /// Tile URL template of the places map (`{z}/{x}/{y}`); empty: markers on a blank background.
+    pub map_tiles_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -83,6 +85,7 @@ impl Default for Config {
             networks: BTreeMap::new(),
             federation: FederationConfig::default(),
             harvests: Vec::new(),
+            map_tiles_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
         }
     }
 }
@@ -169,6 +172,9 @@ impl Config {
         }
         if let Some(v) = var(&key("FIXTURES_DIR")) {
             self.fixtures_dir = v.into();
+        }
+        if let Some(v) = var(&key("MAP_TILES_URL")) {
+            self.map_tiles_url = v;
         }
         if let Some(v) = var(&key("LOAD_FIXTURES")) {
             self.load_fixtures = parsed(&key("LOAD_FIXTURES"), v)?;

@@ -1,9 +1,11 @@
 //! The HTTP surface: shared state, the router and its tower layers.
 
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod meta;
 pub mod openapi;
+pub mod pages;
 pub mod representations;
 pub mod resources;
 pub mod sparql;
@@ -263,6 +265,7 @@ pub fn router(state: AppState) -> Router {
                 .delete(store::delete),
         )
         .merge(meta::routes())
+        .merge(pages::routes())
         .route(
             "/{collection}",
             get(resources::list).post(resources::create),

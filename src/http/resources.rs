@@ -5,7 +5,6 @@ use super::error::{Error, Result};
 use super::representations::Kept;
 use super::{accept, auth, with_type, AppState, QueryParams};
 use crate::rdf;
-use crate::render;
 use crate::resources::{self, Filters};
 use crate::shacl::service::{render_report, ReportFormat, Validator};
 use crate::shacl::Change;
@@ -89,6 +88,8 @@ pub struct ListParams {
     commons: Option<String>,
     page: Option<usize>,
     limit: Option<usize>,
+    /// `geojson` for the places as GeoJSON.
+    format: Option<String>,
 }
 
 const MAX_LIMIT: usize = 200;
@@ -121,7 +122,13 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<Response> {
     let collection = collection(&segment)?;
-    let (repr, media_type) = negotiate(&headers)?;
+    let geojson = collection.class == vocab::PLACE
+        && super::pages::wants_geojson(&headers, params.format.as_deref());
+    let (repr, media_type) = if geojson {
+        (Repr::JsonLd, "")
+    } else {
+        negotiate(&headers)?
+    };
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(Error::BadRequest(format!(
@@ -139,6 +146,9 @@ pub async fn list(
         region: params.region.clone(),
         commons: resource_param(&state, "commons", params.commons.clone())?,
     };
+    if geojson {
+        return super::pages::places_geojson(&state, filters).await;
+    }
     let store = state.store.clone();
     let members =
         tokio::task::spawn_blocking(move || resources::members(&store.store, collection, &filters))
@@ -205,7 +215,17 @@ pub async fn list(
     });
     let body = match repr {
         Repr::JsonLd => serde_json::to_vec_pretty(&document).map_err(Error::internal)?,
-        Repr::Html => render::html_page(collection.label_fr, &document).into_bytes(),
+        Repr::Html => {
+            let filters = crate::render::pages::FilterValues {
+                q: params.q,
+                network: params.network,
+                tag: params.tag,
+                region: params.region,
+                commons: params.commons,
+                limit,
+            };
+            super::pages::collection_page(&state, collection, &document, filters).await?
+        }
         Repr::Rdf(format) => {
             // Other syntaxes are the JSON-LD document read back as RDF: one source of truth.
             let quads = rdf::parse(
@@ -348,12 +368,7 @@ async fn rendered(
             if repr == Repr::JsonLd {
                 serde_json::to_vec_pretty(&document).map_err(Error::internal)?
             } else {
-                let title = document
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(iri.as_str())
-                    .to_owned();
-                render::html_page(&title, &document).into_bytes()
+                super::pages::resource_page(state, collection, iri, &document).await?
             }
         }
     })
