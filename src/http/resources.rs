@@ -118,10 +118,16 @@ fn resource_param(
 pub async fn list(
     State(state): State<AppState>,
     Path(segment): Path<String>,
-    QueryParams(params): QueryParams<ListParams>,
+    QueryParams(mut params): QueryParams<ListParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let collection = collection(&segment)?;
+    // An empty field of a form filters nothing.
+    for value in [&mut params.q, &mut params.tag, &mut params.region] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *value = None;
+        }
+    }
     let geojson = collection.class == vocab::PLACE
         && super::pages::wants_geojson(&headers, params.format.as_deref());
     let (repr, media_type) = if geojson {

@@ -56,6 +56,7 @@ pub fn layout(title: &str, assets: &Assets, body: Markup) -> String {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Lieux Communs" }
+                link rel="icon" type="image/svg+xml" href="/assets/site/favicon.svg";
                 @for style in assets.styles {
                     link rel="stylesheet" href={ "/assets/" (style) };
                 }
@@ -245,6 +246,9 @@ pub fn collection(site: &Site<'_>, page: &CollectionPage<'_>, document: &Value) 
                 div {
                     label for="f-limit" { "Par page" }
                     select id="f-limit" name="limit" {
+                        @if ![10, 20, 50, 100, 200].contains(&f.limit) {
+                            option value=(f.limit) selected { (f.limit) }
+                        }
                         @for n in [10usize, 20, 50, 100, 200] {
                             option value=(n) selected[f.limit == n] { (n) }
                         }

@@ -5,7 +5,8 @@
   var element = document.getElementById("map");
   if (!element || !window.L) { return; }
   var status = document.getElementById("map-status");
-  var map = L.map(element, { preferCanvas: false }).setView([46.6, 2.4], 5);
+  // maxZoom on the map itself: the clusters need one even when there is no tile layer.
+  var map = L.map(element, { maxZoom: 19 }).setView([46.6, 2.4], 5);
   var tiles = element.dataset.tiles;
   if (tiles) {
     L.tileLayer(tiles, { maxZoom: 19, attribution: element.dataset.attribution || "" }).addTo(map);
