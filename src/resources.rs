@@ -460,10 +460,7 @@ pub fn text_of(
 
 /// The name of a resource (`tl:name`, else `skos:prefLabel`, French first).
 pub fn label(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Option<String> {
-    if let Some(name) = objects(store, node, vocab::NAME)
-        .into_iter()
-        .find_map(literal_text)
-    {
+    if let Some(name) = text_of(store, node, vocab::NAME) {
         return Some(name);
     }
     let labels = objects(store, node, vocab::SKOS_PREF_LABEL);

@@ -607,6 +607,30 @@ async fn text_of(client: &Client, css: &str) -> String {
         .unwrap()
 }
 
+async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Opens the validator page, chooses `file` (written with `content`) and sends it.
+async fn validate_file(client: &Client, page: &str, file: &std::path::Path, content: &str) {
+    std::fs::write(file, content).unwrap();
+    client.goto(page).await.unwrap();
+    client
+        .find(Locator::Id("v-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    click(client, "#validate-form button[type=submit]").await;
+}
+
 /// A tile server that refuses connections: the map must still show its markers.
 const DEAD_TILES: &str = "http://127.0.0.1:9/{z}/{x}/{y}.png";
 
@@ -623,13 +647,7 @@ fn pages_work_in_a_real_browser() {
         assert_eq!(places, "8");
         let search = client.find(Locator::Id("q")).await.unwrap();
         search.send_keys("fabrique").await.unwrap();
-        client
-            .find(Locator::Css("form.search button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(client, "form.search button").await;
         let results = text_of(client, "ul.search-results[data-collection=places]").await;
         assert!(results.contains("La Fabrique des possibles"), "{results}");
         assert_eq!(console_errors(client).await, Vec::<String>::new(), "home");
@@ -644,13 +662,7 @@ fn pages_work_in_a_real_browser() {
         wait_for_js(client, "return location.search.includes('network=compagnie-tiers-lieux')").await;
         let first = text_of(client, "ul.members").await;
         assert_eq!(first, "L'Atelier du Nord");
-        client
-            .find(Locator::Css("a[rel=next]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(client, "a[rel=next]").await;
         wait_for_js(client, "return location.search.includes('page=2')").await;
         assert_eq!(text_of(client, "ul.members").await, "La Grange de l'Ouest");
 
@@ -687,13 +699,7 @@ fn pages_work_in_a_real_browser() {
             .execute("document.getElementById('example').value = '3'; return null", vec![])
             .await
             .unwrap();
-        client
-            .find(Locator::Id("load-example"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(client, "#load-example").await;
         let rows = wait_for_js(
             client,
             "const rows = document.querySelectorAll('.yasr table tbody tr'); return rows.length > 0 ? rows.length : null",
@@ -707,41 +713,11 @@ fn pages_work_in_a_real_browser() {
 
         // The validator: a file that is not Turtle is refused, in French; an invalid one
         // gets its report table.
-        client.goto(&url("/validate")).await.unwrap();
         let file = std::env::temp_dir().join(format!("lieux-communs-web-{}.ttl", std::process::id()));
-        std::fs::write(&file, "<places/x> a <https://w3id.org/tiers-lieux/ns#Place> ;;; oups").unwrap();
-        client
-            .find(Locator::Id("v-file"))
-            .await
-            .unwrap()
-            .send_keys(&file.display().to_string())
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#validate-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        validate_file(client, &url("/validate"), &file, "<places/x> a <https://w3id.org/tiers-lieux/ns#Place> ;;; oups").await;
         let refused = wait_for_js(client, "const p = document.querySelector('#report .refused'); return p ? p.textContent : null").await;
         assert!(refused.as_str().unwrap().contains("Le fichier est refusé"), "{refused}");
-        std::fs::write(&file, "@prefix tl: <https://w3id.org/tiers-lieux/ns#> .\n\n<places/sans-nom> a tl:Place ;\n  tl:description \"Pas de nom\" .\n").unwrap();
-        client.refresh().await.unwrap();
-        client
-            .find(Locator::Id("v-file"))
-            .await
-            .unwrap()
-            .send_keys(&file.display().to_string())
-            .await
-            .unwrap();
-        client
-            .find(Locator::Css("#validate-form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        validate_file(client, &url("/validate"), &file, "@prefix tl: <https://w3id.org/tiers-lieux/ns#> .\n\n<places/sans-nom> a tl:Place ;\n  tl:description \"Pas de nom\" .\n").await;
         wait_for_js(client, "return document.querySelector('#report table') !== null").await;
         let report = text_of(client, "#report").await;
         assert!(report.contains("Non conforme"), "{report}");

@@ -58,8 +58,8 @@ pub fn document(base: &str) -> Value {
             },
             "/query": { "get": { "summary": "alias of /sparql", "responses": { "200": { "description": "results" } } } },
             "/{collection}": {
-                "get": { "summary": "a Hydra collection", "parameters": [collection.clone(), query_param("q", "name contains (accent- and case-insensitive)"), query_param("network", "slug or IRI"), query_param("tag", "tag"), query_param("region", "postal code prefix or region name"), query_param("commons", "slug or IRI"), query_param("page", "from 1"), query_param("limit", "1 to 200")],
-                    "responses": { "200": { "description": "JSON-LD collection (member, totalItems, view)" }, "400": problem("bad paging"), "404": problem("unknown collection") } },
+                "get": { "summary": "a Hydra collection", "parameters": [collection.clone(), query_param("q", "name contains (accent- and case-insensitive)"), query_param("network", "slug or IRI"), query_param("tag", "tag"), query_param("region", "postal code prefix or region name"), query_param("commons", "slug or IRI"), query_param("page", "from 1"), query_param("limit", "1 to 200"), query_param("format", "geojson: the places as GeoJSON (RFC 7946), also with Accept: application/geo+json")],
+                    "responses": { "200": { "description": "JSON-LD collection (member, totalItems, view); an HTML page with Accept: text/html; for places, GeoJSON on demand" }, "400": problem("bad paging"), "404": problem("unknown collection") } },
                 "post": { "summary": "create a resource in the network's graph", "security": [{ "network": [] }], "parameters": [collection.clone(), prefer.clone()], "requestBody": rdf_body("the resource; without @id the IRI is minted from its name"),
                     "responses": write_errors(serde_json::Map::from_iter([("201".to_owned(), json!({ "description": "created; Location is the IRI" })), ("409".to_owned(), problem("already exists"))])) }
             },
@@ -87,7 +87,9 @@ pub fn document(base: &str) -> Value {
             "/.well-known/void": { "get": { "summary": "VoID description of the dataset", "responses": { "200": { "description": "by Accept" } } } },
             "/dump": { "get": { "summary": "all data as N-Quads, gzip, streamed", "responses": { "200": { "description": "application/n-quads, Content-Encoding: gzip" } } } },
             "/openapi.json": { "get": { "summary": "this document", "responses": { "200": { "description": "OpenAPI 3.1" } } } },
-            "/health": { "get": { "summary": "liveness", "responses": { "200": { "description": "ok" } } } }
+            "/health": { "get": { "summary": "liveness", "responses": { "200": { "description": "ok" } } } },
+            "/": { "get": { "summary": "the web interface's home page (French): counts and search (q=…)", "responses": { "200": { "description": "text/html" } } } },
+            "/api": { "get": { "summary": "this document rendered as a page", "responses": { "200": { "description": "text/html" } } } }
         }
     })
 }
