@@ -99,6 +99,7 @@ pub struct Filters {
     pub tag: Option<String>,
     pub region: Option<String>,
     pub commons: Option<NamedNode>,
+    pub campaign: Option<NamedNode>,
 }
 
 /// One member of a collection page.
@@ -169,6 +170,11 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
                     return None;
                 }
             }
+            if let Some(campaign) = &filters.campaign {
+                if !objects(store, node, vocab::CAMPAIGN_PROP).contains(&campaign.clone().into()) {
+                    return None;
+                }
+            }
             Some(Member { iri, name })
         })
         .collect();
@@ -218,6 +224,8 @@ fn candidates(store: &Store, collection: &Collection, filters: &Filters) -> Vec<
         linking(network, &NETWORK_LINKS, false)
     } else if let Some(commons) = &filters.commons {
         linking(commons, &COMMONS_LINKS, true)
+    } else if let Some(campaign) = &filters.campaign {
+        linking(campaign, &[vocab::CAMPAIGN_PROP], false)
     } else {
         subjects(store, vocab::RDF_TYPE, collection.class.into())
     }

@@ -379,6 +379,16 @@ fn campaign_page_shows_one_progress_bar_set_per_commons() {
             ("paid".to_owned(), "10.0".to_owned())
         ]
     );
+    // Its pledges are listed, as `/pledges?campaign=` lists them.
+    assert!(page.contains(r#"<a href="/pledges/p-verse">Don versé</a>"#));
+    let pledges: Value = client()
+        .get(server.url("/pledges?campaign=campagne-test"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(pledges["totalItems"], 3);
+    assert!(!page.contains(r#"href="/pledges/p-intention""#));
     // The same computation as the JSON-LD view.
     let commons: Value = client()
         .get(server.url("/commons/fonds-test"))

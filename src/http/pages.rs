@@ -227,6 +227,14 @@ fn neighbour_filters(
             },
             slug_param("network"),
         ),
+        "campaigns" => by(
+            &["pledges"],
+            Filters {
+                campaign: Some(iri.clone()),
+                ..Filters::default()
+            },
+            slug_param("campaign"),
+        ),
         _ => Vec::new(),
     }
 }

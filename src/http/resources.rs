@@ -86,6 +86,7 @@ pub struct ListParams {
     tag: Option<String>,
     region: Option<String>,
     commons: Option<String>,
+    campaign: Option<String>,
     page: Option<usize>,
     limit: Option<usize>,
     /// `geojson` for the places as GeoJSON.
@@ -151,6 +152,7 @@ pub async fn list(
         tag: params.tag.clone(),
         region: params.region.clone(),
         commons: resource_param(&state, "commons", params.commons.clone())?,
+        campaign: resource_param(&state, "campaigns", params.campaign.clone())?,
     };
     if geojson {
         return super::pages::places_geojson(&state, filters).await;
@@ -177,6 +179,7 @@ pub async fn list(
                 ("tag", &params.tag),
                 ("region", &params.region),
                 ("commons", &params.commons),
+                ("campaign", &params.campaign),
             ] {
                 if let Some(v) = value {
                     query.append_pair(key, v);
@@ -228,6 +231,7 @@ pub async fn list(
                 tag: params.tag,
                 region: params.region,
                 commons: params.commons,
+                campaign: params.campaign,
                 limit,
             };
             super::pages::collection_page(&state, collection, &document, filters).await?

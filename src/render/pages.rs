@@ -187,6 +187,7 @@ pub struct FilterValues {
     pub tag: Option<String>,
     pub region: Option<String>,
     pub commons: Option<String>,
+    pub campaign: Option<String>,
     pub limit: usize,
 }
 
@@ -243,6 +244,9 @@ pub fn collection(site: &Site<'_>, page: &CollectionPage<'_>, document: &Value) 
                 div { label for="f-tag" { "Mot-clé" } input id="f-tag" type="text" name="tag" value=[f.tag.as_deref()]; }
                 div { label for="f-region" { "Région ou début de code postal" } input id="f-region" type="text" name="region" value=[f.region.as_deref()]; }
                 div { label for="f-commons" { "Commun (identifiant)" } input id="f-commons" type="text" name="commons" value=[f.commons.as_deref()]; }
+                @if page.segment == "pledges" {
+                    div { label for="f-campaign" { "Campagne (identifiant)" } input id="f-campaign" type="text" name="campaign" value=[f.campaign.as_deref()]; }
+                }
                 div {
                     label for="f-limit" { "Par page" }
                     select id="f-limit" name="limit" {
