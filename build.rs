@@ -1,6 +1,10 @@
 //! Embeds the ontology, the shapes, the JSON-LD contexts and the fixtures in the binary (they
 //! are small), so that an installed `lieux-communs` runs from any folder: writes a table of
-//! `include_bytes!` per folder into `$OUT_DIR/bundled.rs`, read by `src/bundled.rs`.
+//! `include_bytes!` per folder into `$OUT_DIR/bundled.rs`, read by `src/bundled.rs`; and the web
+//! interface's assets (web/embed.rs).
+
+#[path = "web/embed.rs"]
+mod web_embed;
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -19,6 +23,7 @@ const FOLDERS: &[(&str, &str, &[&str])] = &[
 ];
 
 fn main() {
+    web_embed::embed();
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let mut out = String::new();
     for (constant, folder, extensions) in FOLDERS {

@@ -6,6 +6,7 @@
 #   ./dev.sh cli COMMAND …      any other lieux-communs command (load, export, validate, generate, harvest)
 #   ./dev.sh bench [WHICH]      the benchmarks (figures written under bench-results/)
 #   ./dev.sh deb                a Debian package of a release build (deploy/, Cargo.toml's metadata)
+#   ./dev.sh screens            screenshots of the web pages under bench-results/screens/
 #   ./dev.sh deb-check          the package of the test build installed, run as its user, purged
 # They install what a fresh Debian or Ubuntu machine lacks and keep the build in a target
 # directory outside the clone, shared by every command.
@@ -100,16 +101,39 @@ deb_check() {
   esac
 }
 
+# The web interface's JavaScript and CSS libraries (web/package-lock.json), embedded in the
+# binary at build time; the browser tests need Chromium and its WebDriver.
+web_assets() {
+  command -v npm >/dev/null \
+    || apt_install "the web interface's libraries come from the npm registry" nodejs npm
+  if [ ! -f web/node_modules/.package-lock.json ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    npm ci --prefix web --ignore-scripts --no-audit --no-fund >/dev/null \
+      || die "npm ci --prefix web failed: check that the npm registry is reachable, then run this command again"
+  fi
+}
+
+browser() {
+  command -v chromedriver >/dev/null \
+    || apt_install "the browser tests of the web interface" chromium chromium-driver
+}
+
 case "${1:-}" in
-  serve) shift; deps; exec cargo run --bin lieux-communs -- serve "$@" ;;
-  test)  shift; deps; cargo test --workspace --all-targets "$@"; exec cargo test --workspace --doc "$@" ;;
-  cli)   shift; deps; exec cargo run -q --bin lieux-communs -- "$@" ;;
+  serve) shift; deps; web_assets; exec cargo run --bin lieux-communs -- serve "$@" ;;
+  test)
+    shift; deps; web_assets; browser
+    cargo test --workspace --all-targets "$@"
+    exec cargo test --workspace --doc "$@" ;;
+  screens)
+    shift; deps; web_assets; browser
+    mkdir -p bench-results/screens
+    LIEUX_COMMUNS_SCREENS="$PWD/bench-results/screens" exec cargo test --test web_pages screenshots ;;
+  cli)   shift; deps; web_assets; exec cargo run -q --bin lieux-communs -- "$@" ;;
   conformance)
     shift
     [ $# -eq 1 ] || die "usage: ./dev.sh conformance SUITES_FOLDER (the folder of the W3C suites)"
     [ -d "$1" ] || die "the suites folder $1 does not exist"
     suites="$(cd "$1" && pwd)"
-    deps
+    deps; web_assets
     # SHACL Core through the SHACL crate's own runner; SPARQL Protocol and Graph Store against
     # the real server. Each fails when its manifest is missing or its score drops.
     status=0
@@ -117,13 +141,13 @@ case "${1:-}" in
     cargo run -q --example conformance -- "$suites" || status=1
     exit $status ;;
   bench)
-    shift; deps
+    shift; deps; web_assets
     # The API benchmark puts a load tool on the server; pyshacl is installed by the bench itself.
     command -v wrk >/dev/null || apt_install "the API benchmark drives the server with wrk" wrk python3-venv
     # Measured on a release build, as a deployment runs: the first time, it compiles RocksDB
     # once more (10–25 minutes on 2 cores), next to the build of serve and test.
     exec cargo bench --bench bench -- "$@" ;;
-  deb) shift; deps; cargo_deb; exec cargo deb "$@" ;;
-  deb-check) shift; deps; cargo_deb; deb_check ;;
-  *) echo "usage: ./dev.sh serve|test|conformance DIR|cli|bench|deb|deb-check [args…]" >&2; exit 2 ;;
+  deb) shift; deps; web_assets; cargo_deb; exec cargo deb "$@" ;;
+  deb-check) shift; deps; web_assets; cargo_deb; deb_check ;;
+  *) echo "usage: ./dev.sh serve|test|conformance DIR|cli|bench|screens|deb|deb-check [args…]" >&2; exit 2 ;;
 esac

@@ -549,17 +549,19 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     // 3. GET one resource as JSON-LD under wrk, 32 connections: as served (the representation
     // is kept until the next commit), then by a server on the same store that keeps none and
     // renders the resource for every request.
-    let get_load = |base: &str| {
+    // The same place as an HTML page: its page is rendered from the same JSON-LD document.
+    let get_load = |base: &str, accept: &str| {
         wrk(&[
             "-t2".as_ref(),
             "-c32".as_ref(),
             "-d10s".as_ref(),
             "-H".as_ref(),
-            "Accept: application/ld+json".as_ref(),
+            format!("Accept: {accept}").as_ref(),
             format!("{base}places/synthetic-place-0042").as_ref(),
         ])
     };
-    let get = get_load(&base)?;
+    let get = get_load(&base, "application/ld+json")?;
+    let get_html = get_load(&base, "text/html")?;
     let rendering = {
         let mut state = state.clone();
         state.representations = std::sync::Arc::new(
@@ -568,8 +570,12 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let other = format!("http://{}/", listener.local_addr()?);
         let _server = serve(listener, &state)?;
-        get_load(&other)?
+        (
+            get_load(&other, "application/ld+json")?,
+            get_load(&other, "text/html")?,
+        )
     };
+    let (rendering, rendering_html) = rendering;
     let mut report = String::new();
     writeln!(report, "# API benchmark — synthetic dataset ({} resources, JSON-LD documents of {} bytes on average)\n", documents.len(), mean_size)?;
     writeln!(report, "| what | figure | goal |")?;
@@ -581,6 +587,13 @@ fn api_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     writeln!(report, "| the same, places only ({places_mean} bytes on average, ~20 triples each), wrk -c8 -t2 -d10s | {:.0} documents/s, p99 {} | |", places_parallel.number("Requests/sec:"), places_parallel.p99())?;
     writeln!(report, "| GET one place as JSON-LD, wrk -c32 -t2 -d10s (its representation kept until the next commit) | {:.0} requests/s, p99 {} | ≥ 10 000/s, p99 < 10 ms |", get.number("Requests/sec:"), get.p99())?;
     writeln!(report, "| the same, rendered for every request (`kept_representations_bytes = 0`) | {:.0} requests/s, p99 {} | |", rendering.number("Requests/sec:"), rendering.p99())?;
+    writeln!(report, "| GET the same place as an HTML page (kept until the next commit) | {:.0} requests/s, p99 {} | as JSON-LD |", get_html.number("Requests/sec:"), get_html.p99())?;
+    writeln!(
+        report,
+        "| the same HTML page, rendered for every request | {:.0} requests/s, p99 {} | |",
+        rendering_html.number("Requests/sec:"),
+        rendering_html.p99()
+    )?;
     writeln!(report, "\n{created_total} resources created by the POSTs, each answered 201, all found in the store afterwards ({counted} with those in flight when wrk stopped).")?;
     writeln!(
         report,

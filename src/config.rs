@@ -44,6 +44,8 @@ pub struct Config {
     /// `text` (coloured on a terminal only) or `json` (one object a line, for journald and log
     /// shippers).
     pub log_format: LogFormat,
+    /// Tile URL template of the places map (`{z}/{x}/{y}`); empty: markers on a blank background.
+    pub map_tiles_url: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
@@ -102,6 +104,7 @@ impl Default for Config {
             federation: FederationConfig::default(),
             harvests: Vec::new(),
             log_format: LogFormat::Text,
+            map_tiles_url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into(),
         }
     }
 }

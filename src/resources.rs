@@ -99,6 +99,7 @@ pub struct Filters {
     pub tag: Option<String>,
     pub region: Option<String>,
     pub commons: Option<NamedNode>,
+    pub campaign: Option<NamedNode>,
 }
 
 /// One member of a collection page.
@@ -116,7 +117,7 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
-    let mut members: Vec<Member> = subjects(store, vocab::RDF_TYPE, collection.class.into())
+    let mut members: Vec<Member> = candidates(store, collection, filters)
         .into_iter()
         .filter_map(|s| match s {
             NamedOrBlankNode::NamedNode(n) => Some(n),
@@ -136,7 +137,7 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
                 }
             }
             if let Some(network) = &filters.network {
-                let links = [vocab::MEMBER_OF, vocab::ORGANIZER, vocab::FUNDER];
+                let links = NETWORK_LINKS;
                 if !links
                     .iter()
                     .any(|p| objects(store, node, *p).contains(&network.clone().into()))
@@ -159,19 +160,18 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
                 }
             }
             if let Some(commons) = &filters.commons {
-                let links = [
-                    vocab::USES_COMMONS,
-                    vocab::PLEDGED_TO,
-                    vocab::CONTRIBUTES_TO,
-                    vocab::FEATURES_COMMONS,
-                    vocab::RELATED_COMMONS,
-                ];
+                let links = COMMONS_LINKS;
                 let target: Term = commons.clone().into();
                 if iri != *commons
                     && !links
                         .iter()
                         .any(|p| objects(store, node, *p).contains(&target))
                 {
+                    return None;
+                }
+            }
+            if let Some(campaign) = &filters.campaign {
+                if !objects(store, node, vocab::CAMPAIGN_PROP).contains(&campaign.clone().into()) {
                     return None;
                 }
             }
@@ -185,6 +185,50 @@ pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec
             .then_with(|| a.iri.as_str().cmp(b.iri.as_str()))
     });
     members
+}
+
+/// What links a member to the network of the `network` filter.
+const NETWORK_LINKS: [NamedNodeRef<'static>; 3] =
+    [vocab::MEMBER_OF, vocab::ORGANIZER, vocab::FUNDER];
+/// What links a member to the commun of the `commons` filter.
+const COMMONS_LINKS: [NamedNodeRef<'static>; 5] = [
+    vocab::USES_COMMONS,
+    vocab::PLEDGED_TO,
+    vocab::CONTRIBUTES_TO,
+    vocab::FEATURES_COMMONS,
+    vocab::RELATED_COMMONS,
+];
+
+/// The resources that may pass the filters: with a `network` or `commons` filter, those linking
+/// to it (read from the index by object, not by scanning the class), else the whole class.
+fn candidates(store: &Store, collection: &Collection, filters: &Filters) -> Vec<NamedOrBlankNode> {
+    let linking = |target: &NamedNode, links: &[NamedNodeRef<'static>], itself: bool| {
+        let mut seen = HashSet::new();
+        let node: Term = target.clone().into();
+        let mut found: Vec<NamedOrBlankNode> = links
+            .iter()
+            .flat_map(|p| subjects(store, *p, node.as_ref()))
+            .collect();
+        if itself {
+            found.push(target.clone().into());
+        }
+        found
+            .into_iter()
+            .filter(|s| seen.insert(s.clone()))
+            .filter(|s| {
+                objects(store, s.as_ref(), vocab::RDF_TYPE).contains(&collection.class.into())
+            })
+            .collect()
+    };
+    if let Some(network) = &filters.network {
+        linking(network, &NETWORK_LINKS, false)
+    } else if let Some(commons) = &filters.commons {
+        linking(commons, &COMMONS_LINKS, true)
+    } else if let Some(campaign) = &filters.campaign {
+        linking(campaign, &[vocab::CAMPAIGN_PROP], false)
+    } else {
+        subjects(store, vocab::RDF_TYPE, collection.class.into())
+    }
 }
 
 /// A region given as digits is a postal code prefix; otherwise a region name.
@@ -248,6 +292,9 @@ fn add(a: Decimal, b: Decimal) -> Decimal {
 pub struct FundingSummary {
     /// Total pledged, by status (local name of the status concept: intention, confirmed…).
     pub pledged_by_status: BTreeMap<String, String>,
+    /// Total pledged and not cancelled, by kind (local name: gift, membership-share…), so that
+    /// the sur-adhésion shares can be shown apart.
+    pub pledged_by_kind: BTreeMap<String, String>,
     /// Total of the pledges that are not cancelled.
     pub pledged_total: String,
     pub pledge_count: usize,
@@ -259,18 +306,18 @@ pub struct FundingSummary {
 
 pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSummary {
     let mut by_status: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut by_kind: BTreeMap<String, Decimal> = BTreeMap::new();
     let pledges = subjects(store, vocab::PLEDGED_TO, commons.into());
     for pledge in &pledges {
         let Some(value) = amount(store, pledge.as_ref()) else {
             continue;
         };
-        let status = objects(store, pledge.as_ref(), vocab::STATUS)
-            .into_iter()
-            .find_map(|s| match s {
-                Term::NamedNode(n) => Some(status_name(&n)),
-                _ => None,
-            })
-            .unwrap_or_else(|| "unknown".into());
+        let status = concept_name(store, pledge.as_ref(), vocab::STATUS, "status-");
+        if status != "cancelled" {
+            let kind = concept_name(store, pledge.as_ref(), vocab::PLEDGE_KIND, "kind-");
+            let entry = by_kind.entry(kind).or_default();
+            *entry = add(*entry, value);
+        }
         let entry = by_status.entry(status).or_default();
         *entry = add(*entry, value);
     }
@@ -296,6 +343,10 @@ pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSumma
             .into_iter()
             .map(|(k, v)| (k, v.to_string()))
             .collect(),
+        pledged_by_kind: by_kind
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string()))
+            .collect(),
         pledged_total: total.to_string(),
         pledge_count: pledges.len(),
         budget_total: budget.to_string(),
@@ -304,15 +355,28 @@ pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSumma
     }
 }
 
-/// `tl:status-confirmed` → `confirmed`.
-fn status_name(status: &NamedNode) -> String {
-    status
-        .as_str()
-        .rsplit(['#', '/'])
-        .next()
-        .unwrap_or_default()
-        .trim_start_matches("status-")
-        .to_owned()
+/// The local name of a pledge's concept for `property` (`tl:status-confirmed` → `confirmed`
+/// with prefix `status-`), `unknown` without one.
+fn concept_name(
+    store: &Store,
+    pledge: NamedOrBlankNodeRef<'_>,
+    property: NamedNodeRef<'_>,
+    prefix: &str,
+) -> String {
+    objects(store, pledge, property)
+        .into_iter()
+        .find_map(|s| match s {
+            Term::NamedNode(n) => Some(
+                n.as_str()
+                    .rsplit(['#', '/'])
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches(prefix)
+                    .to_owned(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// A campaign's totals per commun: pledges of the campaign grouped by the commun they go to
@@ -324,10 +388,12 @@ pub struct CampaignTotal {
     pub name: Option<String>,
     pub pledged_total: String,
     pub pledge_count: usize,
+    /// The part of `pledged_total` given as sur-adhésion (membership shares).
+    pub membership_share_total: String,
 }
 
 pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<CampaignTotal> {
-    let mut totals: BTreeMap<Option<String>, (Decimal, usize)> = BTreeMap::new();
+    let mut totals: BTreeMap<Option<String>, (Decimal, usize, Decimal)> = BTreeMap::new();
     for commons in objects(store, campaign.into(), vocab::FEATURES_COMMONS) {
         if let Term::NamedNode(n) = commons {
             totals.entry(Some(n.as_str().to_owned())).or_default();
@@ -348,12 +414,17 @@ pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<Campaig
         let entry = totals.entry(target).or_default();
         if let Some(value) = amount(store, pledge.as_ref()) {
             entry.0 = add(entry.0, value);
+            if objects(store, pledge.as_ref(), vocab::PLEDGE_KIND)
+                .contains(&vocab::KIND_MEMBERSHIP_SHARE.into())
+            {
+                entry.2 = add(entry.2, value);
+            }
         }
         entry.1 += 1;
     }
     totals
         .into_iter()
-        .map(|(commons, (total, count))| CampaignTotal {
+        .map(|(commons, (total, count, shares))| CampaignTotal {
             name: commons.as_deref().and_then(|c| {
                 let node = NamedNode::new(c).ok()?;
                 objects(store, node.as_ref().into(), vocab::NAME)
@@ -363,6 +434,63 @@ pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<Campaig
             commons,
             pledged_total: total.to_string(),
             pledge_count: count,
+            membership_share_total: shares.to_string(),
+        })
+        .collect()
+}
+
+/// The first literal value of (node, property).
+pub fn text_of(
+    store: &Store,
+    node: NamedOrBlankNodeRef<'_>,
+    property: NamedNodeRef<'_>,
+) -> Option<String> {
+    objects(store, node, property)
+        .into_iter()
+        .find_map(literal_text)
+}
+
+/// The name of a resource (`tl:name`, else `skos:prefLabel`, French first).
+pub fn label(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Option<String> {
+    if let Some(name) = text_of(store, node, vocab::NAME) {
+        return Some(name);
+    }
+    let labels = objects(store, node, vocab::SKOS_PREF_LABEL);
+    labels
+        .iter()
+        .find(|l| matches!(l, Term::Literal(l) if l.language() == Some("fr")))
+        .or_else(|| labels.first())
+        .cloned()
+        .and_then(literal_text)
+}
+
+/// A place's coordinates as (longitude, latitude), from its `tl:geo` node; none when either is
+/// missing or out of range.
+pub fn coordinates(store: &Store, place: NamedOrBlankNodeRef<'_>) -> Option<(f64, f64)> {
+    let geo = objects(store, place, vocab::GEO)
+        .iter()
+        .find_map(term_node)?;
+    let number = |p: NamedNodeRef<'static>| {
+        objects(store, geo.as_ref(), p)
+            .into_iter()
+            .find_map(|o| literal_text(o)?.trim().parse::<f64>().ok())
+    };
+    let (longitude, latitude) = (number(vocab::LONGITUDE)?, number(vocab::LATITUDE)?);
+    ((-180.0..=180.0).contains(&longitude) && (-90.0..=90.0).contains(&latitude))
+        .then_some((longitude, latitude))
+}
+
+/// The IRIs `node` links to by `property`.
+pub fn linked(
+    store: &Store,
+    node: NamedOrBlankNodeRef<'_>,
+    property: NamedNodeRef<'_>,
+) -> Vec<NamedNode> {
+    objects(store, node, property)
+        .into_iter()
+        .filter_map(|o| match o {
+            Term::NamedNode(n) => Some(n),
+            _ => None,
         })
         .collect()
 }

@@ -1,10 +1,12 @@
 //! The HTTP surface: shared state, the router and its tower layers.
 
+pub mod assets;
 pub mod auth;
 pub mod error;
 pub mod headers;
 pub mod meta;
 pub mod openapi;
+pub mod pages;
 pub mod representations;
 pub mod resources;
 pub mod routes;
@@ -257,6 +259,7 @@ pub fn router(state: AppState) -> Router {
         .allow_headers([header::ACCEPT, header::CONTENT_TYPE])
         .expose_headers([header::CONTENT_TYPE, header::ETAG, header::LOCATION]);
     routes::router(&all_routes())
+        .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())

@@ -9,7 +9,6 @@ use super::representations::Kept;
 use super::routes::{operation, route, Route};
 use super::{accept, auth, headers, with_type, AppState, QueryParams};
 use crate::rdf;
-use crate::render;
 use crate::resources::{self, Filters};
 use crate::store::AppStore;
 use crate::validation::{render_report, Change, ReportFormat, Validator};
@@ -88,8 +87,11 @@ pub struct ListParams {
     tag: Option<String>,
     region: Option<String>,
     commons: Option<String>,
+    campaign: Option<String>,
     page: Option<usize>,
     limit: Option<usize>,
+    /// `geojson` for the places as GeoJSON.
+    format: Option<String>,
 }
 
 const MAX_LIMIT: usize = 200;
@@ -118,11 +120,23 @@ fn resource_param(
 pub async fn list(
     State(state): State<AppState>,
     Path(segment): Path<String>,
-    QueryParams(params): QueryParams<ListParams>,
+    QueryParams(mut params): QueryParams<ListParams>,
     headers: HeaderMap,
 ) -> Result<Response> {
     let collection = collection(&segment)?;
-    let (repr, media_type) = negotiate(&headers)?;
+    // An empty field of a form filters nothing.
+    for value in [&mut params.q, &mut params.tag, &mut params.region] {
+        if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+            *value = None;
+        }
+    }
+    let geojson = collection.class == vocab::PLACE
+        && super::pages::wants_geojson(&headers, params.format.as_deref());
+    let (repr, media_type) = if geojson {
+        (Repr::JsonLd, "")
+    } else {
+        negotiate(&headers)?
+    };
     let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
     if limit == 0 || limit > MAX_LIMIT {
         return Err(Error::BadRequest(format!(
@@ -139,7 +153,11 @@ pub async fn list(
         tag: params.tag.clone(),
         region: params.region.clone(),
         commons: resource_param(&state, "commons", params.commons.clone())?,
+        campaign: resource_param(&state, "campaigns", params.campaign.clone())?,
     };
+    if geojson {
+        return super::pages::places_geojson(&state, filters).await;
+    }
     let store = state.store.clone();
     let members =
         tokio::task::spawn_blocking(move || resources::members(&store.store, collection, &filters))
@@ -162,6 +180,7 @@ pub async fn list(
                 ("tag", &params.tag),
                 ("region", &params.region),
                 ("commons", &params.commons),
+                ("campaign", &params.campaign),
             ] {
                 if let Some(v) = value {
                     query.append_pair(key, v);
@@ -206,7 +225,18 @@ pub async fn list(
     });
     let body = match repr {
         Repr::JsonLd => serde_json::to_vec_pretty(&document).map_err(Error::internal)?,
-        Repr::Html => render::html_page(collection.label_fr, &document).into_bytes(),
+        Repr::Html => {
+            let filters = crate::render::pages::FilterValues {
+                q: params.q,
+                network: params.network,
+                tag: params.tag,
+                region: params.region,
+                commons: params.commons,
+                campaign: params.campaign,
+                limit,
+            };
+            super::pages::collection_page(&state, collection, &document, filters).await?
+        }
         Repr::Rdf(format) => {
             // Other syntaxes are the JSON-LD document read back as RDF: one source of truth.
             let quads = rdf::parse(
@@ -337,12 +367,7 @@ async fn rendered(
             if repr == Repr::JsonLd {
                 serde_json::to_vec_pretty(&document).map_err(Error::internal)?
             } else {
-                let title = document
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or(iri.as_str())
-                    .to_owned();
-                render::html_page(&title, &document).into_bytes()
+                super::pages::resource_page(state, collection, iri, &document).await?
             }
         }
     })

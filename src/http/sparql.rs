@@ -68,6 +68,7 @@ pub async fn get(
     }
     match Params::single(std::mem::take(&mut params.query), "query")? {
         Some(query) => run_query(&state, &headers, query, params).await,
+        None if super::pages::wants_html(&headers) => Ok(super::pages::sparql_editor(&state)),
         None => super::graph_response(&headers, state.described.service()),
     }
 }

@@ -4,6 +4,9 @@
 //! JSON-LD processor reading the output with the same context gets back exactly the triples
 //! rendered (tested by a round trip).
 
+pub mod geojson;
+pub mod pages;
+
 use oxigraph::model::{Literal, NamedOrBlankNode, Term, Triple};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -122,6 +125,13 @@ impl Compactor {
 
     pub fn context_url(&self) -> &str {
         &self.context_url
+    }
+
+    /// (term, property IRI) of every property term of the context.
+    pub fn terms(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.properties
+            .iter()
+            .flat_map(|(iri, defs)| defs.iter().map(move |d| (d.term.as_str(), iri.as_str())))
     }
 
     /// `https://w3id.org/tiers-lieux/ns#status-paid` → `tl:status-paid`, when unambiguous.
@@ -355,83 +365,4 @@ impl<'a> Index<'a> {
         }
         Self { by_subject }
     }
-}
-
-/// A simple French page for people, with the JSON-LD embedded for machines.
-pub fn html_page(title: &str, document: &Value) -> String {
-    let mut body = String::new();
-    if let Value::Object(map) = document {
-        body.push_str("<dl>\n");
-        for (key, value) in map {
-            if key == "@context" {
-                continue;
-            }
-            body.push_str(&format!(
-                "<dt>{}</dt><dd>{}</dd>\n",
-                escape(key),
-                html_value(value)
-            ));
-        }
-        body.push_str("</dl>\n");
-    }
-    // `</` must not end the script element early.
-    let json = serde_json::to_string_pretty(document)
-        .unwrap_or_default()
-        .replace("</", "<\\/");
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title} — Lieux Communs</title>\n\
-         <script type=\"application/ld+json\">\n{json}\n</script>\n</head>\n<body>\n<header><a href=\"/\">Lieux Communs</a> · \
-         <a href=\"/places\">Tiers-lieux</a> · <a href=\"/commons\">Communs</a> · <a href=\"/campaigns\">Campagnes</a> · \
-         <a href=\"/networks\">Réseaux</a> · <a href=\"/sparql\">SPARQL</a></header>\n<main>\n<h1>{title}</h1>\n{body}</main>\n\
-         <footer>Données ouvertes des tiers-lieux et des communs. Aussi en JSON-LD, Turtle, N-Triples, RDF/XML.</footer>\n</body>\n</html>\n",
-        title = escape(title),
-    )
-}
-
-fn html_value(value: &Value) -> String {
-    match value {
-        Value::String(s) if s.starts_with("http://") || s.starts_with("https://") => {
-            format!("<a href=\"{0}\">{0}</a>", escape(s))
-        }
-        Value::String(s) => escape(s),
-        Value::Array(items) => {
-            let items: Vec<String> = items
-                .iter()
-                .map(|i| format!("<li>{}</li>", html_value(i)))
-                .collect();
-            format!("<ul>{}</ul>", items.join(""))
-        }
-        Value::Object(map) => {
-            // A linked resource: its name as a link to it.
-            if let (Some(Value::String(id)), Some(label)) = (
-                map.get("id"),
-                map.get("name").or_else(|| map.get("prefLabel")),
-            ) {
-                let label = match label {
-                    Value::Object(by_language) => by_language
-                        .get("fr")
-                        .or_else(|| by_language.values().next())
-                        .cloned()
-                        .unwrap_or(Value::Null),
-                    other => other.clone(),
-                };
-                let text = label.as_str().map(escape).unwrap_or_else(|| escape(id));
-                return format!("<a href=\"{}\">{text}</a>", escape(id));
-            }
-            let rows: Vec<String> = map
-                .iter()
-                .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", escape(k), html_value(v)))
-                .collect();
-            format!("<dl>{}</dl>", rows.join(""))
-        }
-        Value::Null => String::new(),
-        other => escape(&other.to_string()),
-    }
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
