@@ -7,7 +7,7 @@
 pub mod geojson;
 pub mod pages;
 
-use oxigraph::model::{Literal, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -15,6 +15,8 @@ const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
 const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
 const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+/// The largest integer a JSON number holds exactly in JavaScript, PyLD and the like.
+const MAX_EXACT_INTEGER: u64 = (1 << 53) - 1;
 const RDF_LANG_STRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
 
 #[derive(Clone, Debug, PartialEq)]
@@ -191,7 +193,14 @@ impl Compactor {
             return Value::Object(map);
         }
         for (predicate, objects) in predicates {
-            if *predicate == RDF_TYPE {
+            // A blank node, a literal or a node with triples of its own as a type has no place
+            // under `type` (it, or its triples, would be dropped): it is written under
+            // `rdf:type` as any other value.
+            if *predicate == RDF_TYPE
+                && objects
+                    .iter()
+                    .all(|o| matches!(o, Term::NamedNode(n) if !index.has_subject(n)))
+            {
                 let types: Vec<Value> = objects
                     .iter()
                     .filter_map(|o| match o {
@@ -316,7 +325,8 @@ fn literal_value(literal: &Literal, coerce: &Coerce) -> Value {
     }
     if datatype == XSD_INTEGER {
         if let Ok(n) = literal.value().parse::<i64>() {
-            if n.to_string() == literal.value() {
+            // Beyond ±(2^53 − 1) a JSON number is not exact for most processors (RFC 8259 §6).
+            if n.unsigned_abs() <= MAX_EXACT_INTEGER && n.to_string() == literal.value() {
                 return Value::from(n);
             }
         }
@@ -364,5 +374,11 @@ impl<'a> Index<'a> {
             }
         }
         Self { by_subject }
+    }
+
+    fn has_subject(&self, node: &NamedNode) -> bool {
+        self.by_subject
+            .keys()
+            .any(|s| matches!(s, NamedOrBlankNode::NamedNode(n) if n == node))
     }
 }
