@@ -132,6 +132,15 @@ impl AppState {
         })
     }
 
+    /// What a harvest needs of the state: the store, the validator, the trusted roots.
+    pub fn harvester(&self) -> crate::federation::Harvester {
+        crate::federation::Harvester::new(
+            self.store.clone(),
+            self.validator.clone(),
+            self.trusted_roots.clone(),
+        )
+    }
+
     /// True when the request carries the admin token (compared in constant time).
     pub fn is_admin(&self, headers: &HeaderMap) -> bool {
         match (&self.config.admin_token, bearer(headers)) {
@@ -292,7 +301,11 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
 
 /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    crate::federation::schedule::spawn_harvests(&state);
+    crate::federation::schedule::spawn_harvests(
+        &state.harvester(),
+        &state.config.harvests,
+        &state.harvests,
+    );
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
