@@ -149,9 +149,8 @@ fn serve(
     let reply = {
         let mut routes = routes.lock().unwrap();
         match routes.get(&path).cloned() {
-            Some(Reply::FailThen(status, 0, file)) => {
+            Some(Reply::FailThen(_, 0, file)) => {
                 routes.insert(path.clone(), Reply::File(file));
-                let _ = status;
                 Some(Reply::File(file))
             }
             Some(Reply::FailThen(status, n, file)) => {
@@ -1196,4 +1195,42 @@ fn networks_lists_import_with_their_mapping() {
     )
     .unwrap_err();
     assert!(error.to_string().contains("nom"), "{error}");
+}
+
+/// `lieux-communs samples DIR` on a folder of exports of our own: one line per file with the
+/// records read, kept, skipped and warned, and why.
+#[test]
+fn the_samples_command_reports_each_file() {
+    let dir = std::env::temp_dir().join(format!("lieux-communs-samples-{}", std::process::id()));
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    std::fs::create_dir_all(dir.join("carte")).unwrap();
+    for (from, to) in [
+        ("gogocarto/quirks-elements.json", "carte/elements.json"),
+        ("gogocarto/quirks-taxonomy.json", "carte/taxonomy.json"),
+        ("mednum/lieux.csv", "exemple.csv"),
+    ] {
+        std::fs::copy(fixtures.join(from), dir.join(to)).unwrap();
+    }
+    std::fs::write(dir.join("notes.txt"), "rien").unwrap();
+    let config = Config {
+        memory: true,
+        base_iri: BASE.into(),
+        ..Config::default()
+    };
+    let mut out = Vec::new();
+    let results = lieux_communs::federation::samples::run(&dir, &config, &mut out).unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(results.len(), 4, "{out}");
+    assert!(
+        out.contains("carte/elements.json: gogocarto (loopback) — read 6, kept 3, skipped 3, warned 2 (5 values left out)"),
+        "{out}"
+    );
+    assert!(out.contains("left out × 2: email"), "{out}");
+    assert!(out.contains("places with coordinates: 2 of 3"), "{out}");
+    assert!(
+        out.contains("exemple.csv: mednum (file) — read 3, kept 2, skipped 1"),
+        "{out}"
+    );
+    assert!(out.contains("notes.txt: - — no harvester"), "{out}");
 }

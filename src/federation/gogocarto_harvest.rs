@@ -89,10 +89,10 @@ impl Source for GoGoCarto {
         if !unknown.is_empty() {
             let ids: Vec<String> = unknown
                 .iter()
-                .map(|(id, n)| format!("{id} ({n} records)"))
+                .map(|(id, n)| format!("{id} (×{n})"))
                 .collect();
             fetched.outcome.notes.push(format!(
-                "{} option ids of optionValues are not in the map's taxonomy, left out: {}",
+                "{} option ids of optionValues are not in the map's taxonomy, left out (× records using it): {}",
                 unknown.len(),
                 ids.join(", ")
             ));

@@ -130,12 +130,10 @@ impl HarvestOutcome {
         self.warned.iter().map(|w| w.fields.len()).sum()
     }
 
-    /// The report a person reads: a summary line, then one line per skipped record and per
-    /// value left out.
-    pub fn report_lines(&self) -> Vec<String> {
-        let mut lines = vec![format!(
-            "{}: {} read, {} harvested, {} skipped, {} with values left out ({} values), {} ignored, {} owl:sameAs, {} pages, {} retries",
-            self.graph,
+    /// The counts of the report in one line.
+    pub fn summary(&self) -> String {
+        format!(
+            "read {}, kept {}, skipped {}, warned {} ({} values left out), ignored {}, owl:sameAs {}, pages {}, retries {}",
             self.read,
             self.harvested,
             self.skipped.len(),
@@ -145,7 +143,13 @@ impl HarvestOutcome {
             self.same_as,
             self.pages,
             self.retries,
-        )];
+        )
+    }
+
+    /// The report a person reads: a summary line, then one line per skipped record and per
+    /// value left out.
+    pub fn report_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("{}: {}", self.graph, self.summary())];
         lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
         for s in &self.skipped {
             lines.push(format!("skipped {}: {}", s.id, s.reason));

@@ -9,6 +9,7 @@ use super::harvest::{HarvestOptions, HarvestOutcome, Harvester, Source};
 use super::list::{Mapping, NetworkList};
 use super::mednum::Mednum;
 use crate::config::Config;
+use crate::vocab;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
@@ -86,7 +87,10 @@ pub fn run(dir: &Path, config: &Config, out: &mut dyn Write) -> anyhow::Result<V
             .unwrap_or(&path)
             .display()
             .to_string();
-        let result = run_one(&harvester, &server, &options, &path, &file);
+        let mut result = run_one(&harvester, &server, &options, &path, &file);
+        if let Ok(outcome) = &result.outcome {
+            result.checks.push(coordinates(&harvester, &outcome.graph));
+        }
         write_result(out, &result)?;
         results.push(result);
     }
@@ -167,6 +171,17 @@ fn run_one(
         source.name = stem;
         return result("gogocarto JSON-LD (loopback)", harvest(&source), Vec::new());
     }
+    if name.contains("taxonomy") && (json.get("options").is_some() || json.is_array()) {
+        let base = harvester.store.base.clone();
+        return match super::gogocarto_taxonomy::Taxonomy::read(&base, &stem, file, &json) {
+            Ok(taxonomy) => result(
+                "gogocarto taxonomy (served as /api/taxonomy.json of the map beside it)",
+                Err(format!("{} options read as SKOS concepts", taxonomy.len())),
+                Vec::new(),
+            ),
+            Err(e) => result("gogocarto taxonomy", Err(e.to_string()), Vec::new()),
+        };
+    }
     // Communecter's network configuration: one organization per spelling of the tiers-lieux
     // tag, served as an API page, must all be harvested.
     if let Some(tags) = json.pointer("/request/searchTag").and_then(Value::as_array) {
@@ -233,6 +248,55 @@ fn run_one(
     none("no harvester reads this file (not a partner export)")
 }
 
+/// How many places of `graph` have coordinates, and the range of their longitudes.
+fn coordinates(harvester: &Harvester, graph: &str) -> String {
+    let store = &harvester.store.store;
+    let graph = oxigraph::model::NamedNode::new_unchecked(graph);
+    let in_graph = Some(oxigraph::model::GraphNameRef::from(graph.as_ref()));
+    let places: Vec<_> = store
+        .quads_for_pattern(
+            None,
+            Some(vocab::RDF_TYPE),
+            Some(vocab::PLACE.into()),
+            in_graph,
+        )
+        .filter_map(Result::ok)
+        .map(|q| q.subject)
+        .collect();
+    let mut longitudes = Vec::new();
+    for place in &places {
+        let geo = store
+            .quads_for_pattern(Some(place.as_ref()), Some(vocab::GEO), None, in_graph)
+            .filter_map(Result::ok)
+            .next();
+        let geo: oxigraph::model::NamedOrBlankNode = match geo.map(|q| q.object) {
+            Some(oxigraph::model::Term::NamedNode(n)) => n.into(),
+            Some(oxigraph::model::Term::BlankNode(b)) => b.into(),
+            _ => continue,
+        };
+        let longitude = store
+            .quads_for_pattern(Some(geo.as_ref()), Some(vocab::LONGITUDE), None, in_graph)
+            .filter_map(Result::ok)
+            .find_map(|q| match q.object {
+                oxigraph::model::Term::Literal(l) => l.value().parse::<f64>().ok(),
+                _ => None,
+            });
+        longitudes.extend(longitude);
+    }
+    let range = match (
+        longitudes.iter().copied().reduce(f64::min),
+        longitudes.iter().copied().reduce(f64::max),
+    ) {
+        (Some(min), Some(max)) => format!(", longitudes from {min} to {max}"),
+        _ => String::new(),
+    };
+    format!(
+        "places with coordinates: {} of {}{range}",
+        longitudes.len(),
+        places.len()
+    )
+}
+
 fn collect_columns(value: &Value, paths: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
@@ -269,16 +333,10 @@ fn write_result(out: &mut dyn Write, result: &SampleResult) -> std::io::Result<(
     match &result.outcome {
         Ok(o) => writeln!(
             out,
-            "{}: {} — read {}, kept {}, skipped {}, warned {} ({} values left out), ignored {}, owl:sameAs {}",
+            "{}: {} — {}",
             result.file,
             result.harvester,
-            o.read,
-            o.harvested,
-            o.skipped.len(),
-            o.warned.len(),
-            o.warnings(),
-            o.ignored,
-            o.same_as,
+            o.summary()
         )?,
         Err(why) => writeln!(out, "{}: {} — {why}", result.file, result.harvester)?,
     }
