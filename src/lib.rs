@@ -4,6 +4,8 @@
 //! quads in Oxigraph, `sparql` evaluates queries, `vocab` names every IRI, `config` holds the
 //! settings.
 
+pub mod app;
+pub mod bundled;
 pub(crate) mod commits;
 pub mod config;
 pub mod federation;
@@ -12,28 +14,19 @@ pub mod http;
 pub mod rdf;
 pub mod render;
 pub mod resources;
+pub mod self_description;
 pub mod shacl;
 pub mod sparql;
 pub mod store;
 pub mod vocab;
 pub mod writes;
 
-pub use http::error::Error;
-
 // In the library, so that the server, the benchmarks and the tests all run on it.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use config::Config;
-use http::AppState;
-use rdf::Contexts;
-use store::AppStore;
-
-/// Opens the store, loads the ontology and (on first start) the fixtures, and builds the state
-/// the HTTP handlers share.
-pub fn build_state(config: Config) -> anyhow::Result<AppState> {
-    let store = AppStore::open(&config)?;
-    let contexts = Contexts::new(http::meta::read_context(&config)?, &store.base);
-    store.bootstrap(&config, &contexts)?;
-    AppState::new(config, store, contexts)
+/// The server's state: the application core started (ontology in line, fixtures on a new
+/// store) and the HTTP caches.
+pub fn build_state(config: config::Config) -> anyhow::Result<http::AppState> {
+    Ok(http::AppState::new(app::App::start(config)?))
 }

@@ -1,8 +1,8 @@
 //! The `lieux-communs` command: serve, load, export (and the developer tools).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use lieux_communs::config::Config;
+use lieux_communs::config::{Config, LogFormat};
 use lieux_communs::generate;
 use lieux_communs::rdf::{self, Contexts};
 use lieux_communs::store::AppStore;
@@ -16,6 +16,10 @@ use std::process::ExitCode;
     about = "Linked data of the tiers-lieux and their commons"
 )]
 struct Cli {
+    /// Log lines as text (coloured on a terminal only) or as JSON objects [default: the
+    /// `log_format` setting, else text]
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
     #[command(subcommand)]
     command: Command,
 }
@@ -91,7 +95,7 @@ enum Command {
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// A shapes file or a folder of shapes [default: the project's shapes/]
+        /// A shapes file or a folder of shapes [default: the shapes the program carries]
         #[arg(long)]
         shapes: Option<PathBuf>,
         /// Syntax of the files (turtle, ntriples, nquads, trig, rdfxml, jsonld); default: by extension
@@ -146,15 +150,52 @@ enum Command {
     },
 }
 
+/// `--version`: the program's version and the version of the ontology it carries.
+fn version() -> &'static str {
+    let ontology = lieux_communs::bundled::ontology_version().unwrap_or_else(|| "unknown".into());
+    Box::leak(format!("{} (ontology {ontology})", env!("CARGO_PKG_VERSION")).into_boxed_str())
+}
+
+/// Logs go to standard error: coloured only on a terminal, so that a file or a pipe (journald)
+/// gets plain lines; or one JSON object a line.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
+}
+
+impl Command {
+    fn store(&self) -> Option<&StoreArgs> {
+        match self {
+            Command::Serve { store, .. }
+            | Command::Load { store, .. }
+            | Command::Export { store, .. }
+            | Command::Harvest { store, .. }
+            | Command::Samples { store, .. } => Some(store),
+            Command::Validate { .. } | Command::Generate { .. } => None,
+        }
+    }
+}
+
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let cli = Cli::parse();
+    let matches = Cli::command().version(version()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // The flag first, else the setting (file and environment) of the command's configuration.
+    let format = cli.log_format.unwrap_or_else(|| {
+        let file = cli.command.store().and_then(|s| s.config.as_deref());
+        Config::load(file).map(|c| c.log_format).unwrap_or_default()
+    });
+    init_logs(format);
     match run(cli.command) {
         Ok(code) => code,
         Err(e) => {
@@ -196,8 +237,10 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 })
                 .transpose()?;
             let app = AppStore::open(&config)?;
-            let contexts =
-                Contexts::new(lieux_communs::http::meta::read_context(&config)?, &app.base);
+            let contexts = Contexts::new(
+                lieux_communs::bundled::context(config.ontology_dir.as_deref())?.into_owned(),
+                &app.base,
+            );
             let graph = app.graph(&graph);
             let bar = ProgressBar::new(files.len() as u64).with_style(
                 ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
@@ -209,7 +252,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             })?;
             bar.finish_and_clear();
             eprintln!(
-                "loaded {count} quads from {} file(s) into <{graph}>",
+                "loaded {count} quads from {} file(s) into {graph}",
                 files.len()
             );
             Ok(ExitCode::SUCCESS)
@@ -319,13 +362,13 @@ fn validate(
     use oxigraph::model::{Graph, GraphName, Triple};
     let config = Config::load(None)?;
     let base = lieux_communs::vocab::Base::new(base_iri.as_deref().unwrap_or(&config.base_iri));
-    let validator = Validator::load(shapes.as_deref().unwrap_or(&config.shapes_dir))?;
+    let validator = Validator::bundled_or(shapes.as_deref().or(config.shapes_dir.as_deref()))?;
     let forced = input_format
         .map(|f| {
             rdf::format_from_name(&f).ok_or_else(|| anyhow::anyhow!("unknown input format {f:?}"))
         })
         .transpose()?;
-    let context = lieux_communs::http::meta::read_context(&config)?;
+    let context = lieux_communs::bundled::context(config.ontology_dir.as_deref())?.into_owned();
     let contexts = Contexts::new(context.clone(), &base);
     let mut data = Graph::new();
     for file in &files {

@@ -27,18 +27,22 @@ pub const RDF_FORMATS: &[RdfFormat] = &[
     RdfFormat::N3,
 ];
 
-/// Maps a Content-Type (parameters ignored) to an RDF syntax.
+/// Maps a Content-Type to an RDF syntax with oxrdfio's table, which refuses a charset other
+/// than UTF-8. JSON-LD is read by the same (non-streaming) processor whatever profile is named.
 pub fn format_from_media_type(media_type: &str) -> Option<RdfFormat> {
-    let essence = media_type.split(';').next()?.trim().to_ascii_lowercase();
-    match essence.as_str() {
-        "application/ld+json" | "application/json" | "application/activity+json" => Some(JSON_LD),
-        "text/turtle" | "application/x-turtle" => Some(RdfFormat::Turtle),
-        "application/n-triples" | "text/plain" => Some(RdfFormat::NTriples),
-        "application/n-quads" | "text/x-nquads" => Some(RdfFormat::NQuads),
-        "application/trig" => Some(RdfFormat::TriG),
-        "application/rdf+xml" | "application/xml" | "text/xml" => Some(RdfFormat::RdfXml),
-        "text/n3" => Some(RdfFormat::N3),
-        _ => None,
+    match RdfFormat::from_media_type(media_type)? {
+        RdfFormat::JsonLd { .. } => Some(JSON_LD),
+        format => Some(format),
+    }
+}
+
+/// Why a Content-Type cannot be read: its charset (only UTF-8 is read), or its type.
+pub fn unreadable_media_type(media_type: &str) -> String {
+    let essence = media_type.split(';').next().unwrap_or("").trim();
+    if RdfFormat::from_media_type(essence).is_some() {
+        format!("{media_type:?} names a charset other than UTF-8: send the body in UTF-8")
+    } else {
+        format!("{media_type:?} is not an RDF media type")
     }
 }
 

@@ -1,6 +1,7 @@
 //! The Oxigraph store: opened on RocksDB or in memory, one named graph per source, atomic loads,
 //! first-start bootstrap of the ontology and the fixtures, export.
 
+use crate::bundled::{self, Document};
 use crate::commits::{CommitLog, Touched};
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
@@ -8,7 +9,8 @@ use crate::shacl::ClassCache;
 use crate::vocab::{self, Base};
 use anyhow::Context as _;
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{GraphName, Literal, NamedNode, Quad, QuadRef};
+use oxigraph::model::graph::CanonicalizationAlgorithm;
+use oxigraph::model::{Graph, GraphName, Literal, NamedNode, Quad, QuadRef, Triple};
 use oxigraph::store::Store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -116,26 +118,134 @@ impl AppStore {
         NamedNode::new_unchecked(self.base.graph(name))
     }
 
-    /// Loads the ontology and the fixtures the first time a store is opened; a store that
-    /// already has them (even modified) is left as it is.
+    /// Brings the ontology graph in line with the ontology the binary carries (or
+    /// `ontology_dir`), replacing it when they differ, so that SPARQL sees the ontology of the
+    /// running version after an upgrade; loads the fixtures the first time a store is opened (a
+    /// store that already has them, even modified, keeps them). Other graphs are left alone.
     pub fn bootstrap(&self, config: &Config, contexts: &Contexts) -> anyhow::Result<()> {
         let ontology_graph = self.graph(vocab::GRAPH_ONTOLOGY);
-        if !self.store.contains_named_graph(&ontology_graph)? {
-            let files = rdf_files(&config.ontology_dir)?;
-            let count = self.load_files(&files, &ontology_graph, None, contexts, |_| {})?;
-            tracing::info!(count, "ontology loaded");
+        let ontology = bundled::documents(bundled::ONTOLOGY, config.ontology_dir.as_deref())?;
+        let quads = self.parse_documents(&ontology, &ontology_graph, None, contexts)?;
+        if !self.holds_exactly(&ontology_graph, &quads)? {
+            let replaced = self.store.contains_named_graph(&ontology_graph)?;
+            self.replace_graph(&ontology_graph, &quads, &ontology)?;
+            tracing::info!(count = quads.len(), replaced, "ontology loaded");
         }
         let fixtures_graph = self.graph(vocab::GRAPH_FIXTURES);
         if config.load_fixtures && !self.store.contains_named_graph(&fixtures_graph)? {
-            let files = rdf_files(&config.fixtures_dir)?;
-            let count = self.load_files(&files, &fixtures_graph, None, contexts, |_| {})?;
-            tracing::info!(count, graph = %fixtures_graph, "fixtures loaded");
+            let fixtures = bundled::documents(bundled::FIXTURES, config.fixtures_dir.as_deref())?;
+            let quads = self.parse_documents(&fixtures, &fixtures_graph, None, contexts)?;
+            self.replace_graph(&fixtures_graph, &quads, &fixtures)?;
+            tracing::info!(count = quads.len(), graph = %fixtures_graph, "fixtures loaded");
         }
         Ok(())
     }
 
-    /// Parses every file first, then inserts all quads in one atomic bulk load: a syntax error
-    /// in any file leaves the store untouched. Returns the number of quads loaded.
+    /// Whether `graph` holds exactly these quads, blank nodes compared up to renaming.
+    fn holds_exactly(&self, graph: &NamedNode, quads: &[Quad]) -> anyhow::Result<bool> {
+        let canonical = |triples: &mut dyn Iterator<Item = Triple>| {
+            let mut graph: Graph = triples.collect();
+            graph.canonicalize(CanonicalizationAlgorithm::Unstable);
+            graph
+        };
+        let mut stored = Vec::new();
+        for quad in self
+            .store
+            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
+        {
+            stored.push(Triple::from(quad?));
+        }
+        Ok(canonical(&mut stored.into_iter())
+            == canonical(&mut quads.iter().map(|q| Triple::from(q.clone()))))
+    }
+
+    /// Parses every document first: a syntax error in any of them loads nothing.
+    fn parse_documents(
+        &self,
+        documents: &[Document],
+        graph: &NamedNode,
+        format: Option<RdfFormat>,
+        contexts: &Contexts,
+    ) -> Result<Vec<Quad>, LoadError> {
+        let graph_name = GraphName::NamedNode(graph.clone());
+        let mut quads = Vec::new();
+        for document in documents {
+            let path = PathBuf::from(&document.name);
+            let format = format
+                .or_else(|| rdf::format_from_path(&path))
+                .ok_or_else(|| LoadError::UnknownFormat { path: path.clone() })?;
+            let parsed = rdf::parse(
+                &document.bytes,
+                format,
+                self.base.as_str(),
+                &graph_name,
+                false,
+                contexts,
+            )
+            .map_err(|error| LoadError::Syntax { path, error })?;
+            quads.extend(parsed);
+        }
+        Ok(quads)
+    }
+
+    /// Replaces the content of `graph` with `quads` in one transaction, with provenance.
+    fn replace_graph(
+        &self,
+        graph: &NamedNode,
+        quads: &[Quad],
+        documents: &[Document],
+    ) -> Result<(), LoadError> {
+        self.commit_graph(graph, quads, documents, true)
+    }
+
+    /// Commits `quads` into `graph` (emptied first when `replace`) with their provenance in
+    /// `graphs/meta`, in one transaction.
+    fn commit_graph(
+        &self,
+        graph: &NamedNode,
+        quads: &[Quad],
+        documents: &[Document],
+        replace: bool,
+    ) -> Result<(), LoadError> {
+        let meta = self.graph(vocab::GRAPH_META);
+        let guard = self.lock_writes();
+        let mut transaction = self.store.start_transaction()?;
+        if replace {
+            transaction.clear_graph(graph)?;
+            for predicate in [vocab::DCT_MODIFIED, vocab::DCT_SOURCE] {
+                let old: Vec<Quad> = self
+                    .store
+                    .quads_for_pattern(
+                        Some(graph.into()),
+                        Some(predicate),
+                        None,
+                        Some(meta.as_ref().into()),
+                    )
+                    .collect::<Result<_, _>>()?;
+                for quad in &old {
+                    transaction.remove(quad);
+                }
+            }
+        }
+        // An empty graph must still exist, so that bootstrap knows it was loaded.
+        transaction.insert_named_graph(graph);
+        transaction.extend(quads.iter());
+        let names: Vec<&str> = documents
+            .iter()
+            .map(|d| {
+                Path::new(&d.name)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or(&d.name)
+            })
+            .collect();
+        self.record_load(&mut transaction, graph, &names);
+        self.announced(&guard, true, || transaction.commit(), |_| None)?;
+        Ok(())
+    }
+
+    /// Parses every file first, then inserts all quads in one transaction: a syntax error in
+    /// any file leaves the store untouched. Returns the number of quads loaded.
     pub fn load_files(
         &self,
         files: &[PathBuf],
@@ -144,47 +254,29 @@ impl AppStore {
         contexts: &Contexts,
         on_file: impl Fn(&Path),
     ) -> Result<usize, LoadError> {
-        let graph_name = GraphName::NamedNode(graph.clone());
-        let mut quads = Vec::new();
+        let mut documents = Vec::new();
         for path in files {
-            let format = format
-                .or_else(|| rdf::format_from_path(path))
-                .ok_or_else(|| LoadError::UnknownFormat { path: path.clone() })?;
-            let data = std::fs::read(path).map_err(|error| LoadError::Read {
+            let bytes = std::fs::read(path).map_err(|error| LoadError::Read {
                 path: path.clone(),
                 error,
             })?;
-            let parsed = rdf::parse(
-                &data,
-                format,
-                self.base.as_str(),
-                &graph_name,
-                false,
-                contexts,
-            )
-            .map_err(|error| LoadError::Syntax {
-                path: path.clone(),
-                error,
-            })?;
-            quads.extend(parsed);
+            documents.push(Document {
+                name: path.display().to_string(),
+                base: None,
+                bytes: bytes.into(),
+            });
             on_file(path);
         }
-        let count = quads.len();
-        let guard = self.lock_writes();
-        let mut transaction = self.store.start_transaction()?;
-        // An empty graph must still exist, so that bootstrap knows it was loaded.
-        transaction.insert_named_graph(graph);
-        transaction.extend(quads.iter());
-        self.record_load(&mut transaction, graph, files);
-        self.announced(&guard, true, || transaction.commit(), |_| None)?;
-        Ok(count)
+        let quads = self.parse_documents(&documents, graph, format, contexts)?;
+        self.commit_graph(graph, &quads, &documents, false)?;
+        Ok(quads.len())
     }
 
     fn record_load(
         &self,
         transaction: &mut oxigraph::store::Transaction<'_>,
         graph: &NamedNode,
-        files: &[PathBuf],
+        sources: &[&str],
     ) {
         let meta = self.graph(vocab::GRAPH_META);
         transaction.insert(QuadRef::new(
@@ -193,15 +285,13 @@ impl AppStore {
             &now_literal(),
             &meta,
         ));
-        for file in files {
-            if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
-                transaction.insert(QuadRef::new(
-                    graph,
-                    vocab::DCT_SOURCE,
-                    &Literal::new_simple_literal(name),
-                    &meta,
-                ));
-            }
+        for name in sources {
+            transaction.insert(QuadRef::new(
+                graph,
+                vocab::DCT_SOURCE,
+                &Literal::new_simple_literal(*name),
+                &meta,
+            ));
         }
     }
 

@@ -202,7 +202,7 @@ terms!("https://w3id.org/tiers-lieux/ns#";
     ACCESSIBILITY = "accessibility",
 );
 
-terms!("http://www.w3.org/2002/07/owl#"; OWL_SAME_AS = "sameAs");
+terms!("http://www.w3.org/2002/07/owl#"; OWL_SAME_AS = "sameAs", OWL_ONTOLOGY = "Ontology", OWL_VERSION_INFO = "versionInfo");
 terms!("http://schema.org/"; SCHEMA_SAME_AS = "sameAs");
 
 terms!("http://www.w3.org/1999/02/22-rdf-syntax-ns#"; RDF_TYPE = "type");

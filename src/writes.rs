@@ -415,7 +415,7 @@ pub fn resource_triples(
     let iri = match (&root, target) {
         (NamedOrBlankNode::NamedNode(n), Some(t)) if n != t => {
             return Err(WriteError::BadRequest(format!(
-                "the body describes <{n}> but the request is for <{t}>: its @id must be the resource's IRI or absent"
+                "the body describes {n} but the request is for {t}: its @id must be the resource's IRI or absent"
             )))
         }
         (_, Some(t)) => t.clone(),
@@ -423,7 +423,7 @@ pub fn resource_triples(
             let slug = n.as_str().strip_prefix(&prefix).unwrap_or_default();
             if !is_slug(slug) {
                 return Err(WriteError::BadRequest(format!(
-                    "@id <{n}> is outside this collection: resources of /{} are minted as {prefix}{{slug}} (slug: a-z, 0-9 and '-'); leave @id out to let the server mint it",
+                    "@id {n} is outside this collection: resources of /{} are minted as {prefix}{{slug}} (slug: a-z, 0-9 and '-'); leave @id out to let the server mint it",
                     collection.segment
                 )));
             }

@@ -2338,6 +2338,66 @@ fn graph_store_reads_any_graph() {
 }
 
 #[test]
+fn graph_store_admin_writes_any_named_graph_but_the_provenance() {
+    let server = start_with_admin();
+    let http = client();
+    let elsewhere = "http://www.example/gsp/person/1.ttl";
+    let body = "<http://www.example/gsp/person/1> <http://xmlns.com/foaf/0.1/name> \"Jane\" .\n";
+    let gsp = |method: reqwest::Method, url: String, token: &str| {
+        send(write(
+            &http,
+            method,
+            &url,
+            Some(token),
+            Some("text/turtle"),
+            body,
+        ))
+    };
+    // A network may not write there; the admin token may, as SPARQL Update lets it.
+    let refused = gsp(
+        reqwest::Method::PUT,
+        store_url(&server, elsewhere),
+        RFFLAB_TOKEN,
+    );
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text());
+    let put = gsp(reqwest::Method::PUT, store_url(&server, elsewhere), "admin");
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.text());
+    let read = get(
+        &http,
+        &store_url(&server, elsewhere),
+        Some("application/n-triples"),
+    );
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.text().contains("\"Jane\""), "{}", read.text());
+    // Neither the provenance graph nor the union default graph is written.
+    let meta = gsp(
+        reqwest::Method::PUT,
+        store_url(&server, &iri(&server, "graphs/meta")),
+        "admin",
+    );
+    assert_eq!(meta.status, StatusCode::FORBIDDEN, "{}", meta.text());
+    let default = gsp(
+        reqwest::Method::PUT,
+        format!("{}?default", server.url("/store")),
+        "admin",
+    );
+    assert_eq!(default.status, StatusCode::FORBIDDEN, "{}", default.text());
+    let deleted = send(write(
+        &http,
+        reqwest::Method::DELETE,
+        &store_url(&server, elsewhere),
+        Some("admin"),
+        None,
+        "",
+    ));
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.text());
+    assert_eq!(
+        get(&http, &store_url(&server, elsewhere), None).status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[test]
 fn graph_store_writes_only_the_own_graph() {
     let server = start();
     let http = client();

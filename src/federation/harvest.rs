@@ -227,7 +227,7 @@ impl Harvester {
     /// nothing else (no fixtures are loaded into a store that is harvested into).
     pub fn open(config: &Config) -> anyhow::Result<Self> {
         let store = AppStore::open(config)?;
-        let validator = Validator::load(&config.shapes_dir)?;
+        let validator = Validator::bundled_or(config.shapes_dir.as_deref())?;
         let roots = super::fetch::trusted_roots(&config.federation.ca_certificates)?;
         Ok(Self::new(store, Arc::new(validator), Arc::new(roots)))
     }

@@ -2,6 +2,7 @@
 //! (RFC 9457 `application/problem+json`); internal causes are logged, never sent.
 
 use crate::rdf::SyntaxError;
+use crate::sparql::QueryError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
@@ -33,7 +34,8 @@ pub enum Error {
     PreconditionFailed(String),
     #[error("the request body is larger than the limit of {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("unsupported media type {given:?}; accepted: {}", accepted.join(", "))]
+    /// `given` says what is wrong with the Content-Type.
+    #[error("unsupported media type: {given}; accepted: {}", accepted.join(", "))]
     UnsupportedMediaType {
         given: String,
         accepted: Vec<&'static str>,
@@ -41,6 +43,8 @@ pub enum Error {
     /// The data does not conform to the shapes; the body is the validation report (JSON-LD).
     #[error("the data does not conform to the shapes")]
     Invalid { report_jsonld: Vec<u8> },
+    #[error("the request took longer than the server waits for one: send it faster or split it")]
+    RequestTimeout,
     #[error("the query was stopped after the {}-second timeout", .0.as_secs())]
     Timeout(Duration),
     /// Every query slot is taken (by queries still running, maybe past their timeout).
@@ -68,8 +72,29 @@ impl Error {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Timeout(_) | Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// Each domain error mapped to its answer: the one place that decides status codes.
+impl From<QueryError> for Error {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::NotAcceptable(offered) => Self::NotAcceptable(offered),
+            QueryError::Timeout(timeout) => Self::Timeout(timeout),
+            QueryError::Busy => Self::Busy(e.to_string()),
+            QueryError::Internal(cause) => Self::Internal(cause),
+            QueryError::Syntax(_)
+            | QueryError::InvalidGraph { .. }
+            | QueryError::UnknownFormat { .. }
+            | QueryError::UsingTwice
+            | QueryError::ResultsTooLarge(_)
+            | QueryError::Service(_)
+            | QueryError::Evaluation(_)
+            | QueryError::Update(_) => Self::BadRequest(e.to_string()),
         }
     }
 }

@@ -10,15 +10,11 @@ pub mod sparql;
 pub mod store;
 pub mod validate;
 
-use crate::config::Config;
-use crate::rdf::{self, Contexts};
-use crate::render::Compactor;
-use crate::shacl::service::Validator;
-use crate::sparql::QueryEngine;
-use crate::store::AppStore;
+use crate::app::App;
+use crate::rdf;
 use axum::body::{Body, Bytes};
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -30,68 +26,42 @@ use std::sync::Arc;
 use std::time::Duration;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// Everything a handler needs; cheap to clone.
+/// What a handler needs: the application core, and the caches that exist for HTTP only.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: AppStore,
-    pub config: Arc<Config>,
-    pub contexts: Contexts,
-    pub engine: QueryEngine,
-    pub meta: Arc<meta::SelfDescription>,
-    pub validator: Arc<Validator>,
-    /// `federation.ca_certificates`, read once at start.
-    pub trusted_roots: Arc<Vec<reqwest::Certificate>>,
-    pub compactor: Arc<Compactor>,
-    pub harvests: crate::federation::schedule::HarvestLog,
+    pub app: App,
     pub representations: Arc<representations::Representations>,
 }
 
+/// Handlers read the core's parts directly (`state.store`, `state.validator`…).
+impl std::ops::Deref for AppState {
+    type Target = App;
+
+    fn deref(&self) -> &App {
+        &self.app
+    }
+}
+
 impl AppState {
-    pub fn new(config: Config, store: AppStore, contexts: Contexts) -> anyhow::Result<Self> {
-        let validator = Validator::load(&config.shapes_dir)?;
-        let meta =
-            meta::SelfDescription::load(&config, &store.base, validator.shape_triples().to_vec())?;
-        let compactor = Compactor::from_context(&meta.context, &store.base.context())?;
-        let timeout = Duration::from_secs(config.query_timeout_s);
-        let allowed = Arc::new(config.federation.service_allow_list.clone());
-        let trusted_roots = Arc::new(crate::federation::trusted_roots(
-            &config.federation.ca_certificates,
-        )?);
-        let roots = trusted_roots.clone();
-        // Each evaluation gets a handler that knows the evaluation's own deadline.
-        let mut engine = QueryEngine::new(timeout);
-        engine.max_result_bytes = config.max_result_bytes;
-        engine.set_max_running(config.max_running_queries);
-        let engine = engine.with_service_handler(move || {
-            Box::new(crate::federation::AllowListServiceHandler::new(
-                allowed.clone(),
-                roots.clone(),
-                timeout,
-            ))
-        });
+    pub fn new(app: App) -> Self {
         let representations = Arc::new(representations::Representations::new(
-            config.kept_representations_bytes,
+            app.config.kept_representations_bytes,
         ));
-        Ok(Self {
-            store,
-            config: Arc::new(config),
-            contexts,
-            engine,
-            meta: Arc::new(meta),
-            validator: Arc::new(validator),
-            trusted_roots,
-            compactor: Arc::new(compactor),
-            harvests: Default::default(),
+        Self {
+            app,
             representations,
-        })
+        }
     }
 
-    /// Reads a request body up to the configured limit.
+    /// Reads a request body; tower-http's `RequestBodyLimitLayer` (see [`router`]) stops it at
+    /// the configured limit.
     pub async fn read_body(&self, body: Body) -> Result<Bytes> {
         let limit = self.config.max_body_bytes;
-        axum::body::to_bytes(body, limit).await.map_err(|e| {
+        axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
             if is_length_limit(&e) {
                 Error::PayloadTooLarge(limit)
             } else {
@@ -114,7 +84,7 @@ impl AppState {
             .unwrap_or("");
         let format = rdf::format_from_media_type(content_type).ok_or_else(|| {
             Error::UnsupportedMediaType {
-                given: content_type.to_owned(),
+                given: rdf::unreadable_media_type(content_type),
                 accepted: RDF_INPUT_TYPES.to_vec(),
             }
         })?;
@@ -130,15 +100,6 @@ impl AppState {
             what: "the request body is not valid",
             error,
         })
-    }
-
-    /// What a harvest needs of the state: the store, the validator, the trusted roots.
-    pub fn harvester(&self) -> crate::federation::Harvester {
-        crate::federation::Harvester::new(
-            self.store.clone(),
-            self.validator.clone(),
-            self.trusted_roots.clone(),
-        )
     }
 
     /// True when the request carries the admin token (compared in constant time).
@@ -251,7 +212,37 @@ pub fn with_type(media_type: &str, body: impl Into<Body>) -> Response {
     response
 }
 
+/// Bodies over the limit (tower-http answers 413 itself when Content-Length tells) and requests
+/// past their time (408) get a problem body like every other error.
+async fn problem_for_layers(
+    axum::extract::State(limit): axum::extract::State<usize>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !is_problem => {
+            Error::PayloadTooLarge(limit).into_response()
+        }
+        StatusCode::REQUEST_TIMEOUT if !is_problem => Error::RequestTimeout.into_response(),
+        _ => response,
+    }
+}
+
 pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    // Queries get their own timeout (503); the request as a whole, slow bodies included, gets
+    // this one.
+    let request_timeout = Duration::from_secs(
+        state
+            .config
+            .request_timeout_s
+            .max(state.config.query_timeout_s.saturating_add(5)),
+    );
     // Reads are open to every origin; writes need a bearer token, which CORS does not allow,
     // so browsers on other origins cannot write.
     let cors = CorsLayer::new()
@@ -285,6 +276,15 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            problem_for_layers,
+        ))
         .layer(CompressionLayer::new())
         .layer(cors)
         .layer(TraceLayer::new_for_http())

@@ -287,7 +287,7 @@ pub async fn get_one(
         .iter()
         .any(|t| t.subject == NamedOrBlankNode::from(iri.clone()))
     {
-        return Err(Error::NotFound(format!("no resource <{iri}>")));
+        return Err(Error::NotFound(format!("no resource {iri}")));
     }
     let etag =
         HeaderValue::from_str(&etag(&state_tag(&triples), media_type)).map_err(Error::internal)?;
@@ -459,7 +459,7 @@ fn check_if_match(
         Ok(())
     } else {
         Err(WriteError::Precondition(format!(
-            "If-Match {expected} does not match the current state of <{resource}>: read it again"
+            "If-Match {expected} does not match the current state of {resource}: read it again"
         )))
     }
 }
@@ -488,7 +488,7 @@ pub async fn create(
         let (iri, add) = writes::resource_triples(store, collection, quads.clone(), None)?;
         if store.exists(iri.as_ref())? {
             return Err(WriteError::Conflict(format!(
-                "<{iri}> already exists: use PUT {} to replace your statements about it",
+                "{iri} already exists: use PUT {} to replace your statements about it",
                 iri.as_str().strip_prefix(&base).unwrap_or(iri.as_str())
             )));
         }
@@ -612,7 +612,7 @@ pub async fn delete(
         let remove = store.statements_about(&graph, iri.as_ref())?;
         if remove.is_empty() {
             return Err(WriteError::NotFound(format!(
-                "the graph of network {network} says nothing about <{iri}>: a network deletes only its own statements"
+                "the graph of network {network} says nothing about {iri}: a network deletes only its own statements"
             )));
         }
         Ok(Write {
@@ -642,7 +642,7 @@ pub async fn import(
         .find(|q| q.graph_name != GraphName::NamedNode(graph.clone()))
     {
         return Err(Error::Forbidden(format!(
-            "the payload writes to graph {} but network {network} writes only to <{graph}>",
+            "the payload writes to graph {} but network {network} writes only to {graph}",
             other.graph_name
         )));
     }

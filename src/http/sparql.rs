@@ -64,7 +64,7 @@ pub async fn get(
     }
     match Params::single(std::mem::take(&mut params.query), "query")? {
         Some(query) => run_query(&state, &headers, query, params).await,
-        None => state.meta.service_description(&headers),
+        None => super::graph_response(&headers, state.described.service()),
     }
 }
 
@@ -121,7 +121,7 @@ pub async fn post(
             run_update(&state, &headers, &utf8(&body)?, &url_params).await
         }
         _ => Err(Error::UnsupportedMediaType {
-            given: content_type.to_owned(),
+            given: format!("{content_type:?}"),
             accepted: vec![
                 "application/sparql-query",
                 "application/sparql-update",

@@ -1,5 +1,6 @@
 //! `/store`: the SPARQL 1.1 Graph Store HTTP Protocol. Any graph can be read; a network
-//! writes (PUT, POST, DELETE) only its own graph, validated like any other write.
+//! writes (PUT, POST, DELETE) only its own graph, the admin token any named graph, validated
+//! like any other write.
 
 use super::error::{Error, Result};
 use super::{auth, graph_response, AppState};
@@ -11,6 +12,9 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use oxigraph::model::{Graph, GraphName, GraphNameRef, NamedNode, Triple};
+
+/// Who the provenance names for a write made with the admin token.
+const ADMIN: &str = "admin";
 
 enum Target {
     /// `?default`: the default graph, which is the union of all graphs here.
@@ -101,21 +105,35 @@ pub async fn get(
     }
 }
 
-/// The caller's own graph, or 403.
+/// The graph a write changes, and who writes: a network writes its own graph only; the admin
+/// token writes any named graph (as SPARQL Update lets it) but the provenance the server keeps.
 fn own_graph(
     state: &AppState,
     headers: &HeaderMap,
     raw: Option<String>,
 ) -> Result<(String, NamedNode)> {
+    if state.is_admin(headers) {
+        let meta = state.store.graph(crate::vocab::GRAPH_META);
+        return match target(state, raw)? {
+            Target::Named(g) if g == meta => Err(Error::Forbidden(format!(
+                "{meta} holds the provenance the server records: it is not written directly"
+            ))),
+            Target::Named(g) => Ok((ADMIN.into(), g)),
+            Target::Default => Err(Error::Forbidden(
+                "the default graph is the union of all graphs: name the graph to write (?graph=IRI)"
+                    .into(),
+            )),
+        };
+    }
     let network = auth::network(state, headers)?;
     let own = state.store.graph(&network);
     match target(state, raw)? {
         Target::Named(g) if g == own => Ok((network, own)),
         Target::Named(g) => Err(Error::Forbidden(format!(
-            "network {network} writes only to its own graph <{own}>, not <{g}>"
+            "network {network} writes only to its own graph {own}, not {g}"
         ))),
         Target::Default => Err(Error::Forbidden(format!(
-            "the default graph is the union of all graphs; network {network} writes only to <{own}>"
+            "the default graph is the union of all graphs; network {network} writes only to {own}"
         ))),
     }
 }
@@ -229,7 +247,7 @@ pub async fn delete(
     let name = graph.clone();
     write(&state, network, graph, move |remove| {
         if remove.is_empty() {
-            return Err(WriteError::NotFound(format!("the graph <{name}> is empty")));
+            return Err(WriteError::NotFound(format!("the graph {name} is empty")));
         }
         Ok(Change {
             add: Graph::new(),

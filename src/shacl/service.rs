@@ -5,12 +5,12 @@ use super::{
     validate, validate_nodes, Change, DataGraph, Scope, Shapes, StoreView, ValidationReport,
 };
 use crate::commits::Reads;
-use crate::rdf::{self, Contexts};
+use crate::rdf;
 use crate::render::Compactor;
 use crate::store::AppStore;
 use anyhow::Context as _;
 use oxigraph::io::RdfFormat;
-use oxigraph::model::{Graph, GraphName, NamedNodeRef, NamedOrBlankNode, Term, Triple};
+use oxigraph::model::{Graph, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use std::path::Path;
 
 pub struct Validator {
@@ -22,31 +22,24 @@ impl Validator {
     /// Reads a shapes file, or every RDF file of a folder; relative IRIs resolve against each
     /// file's own location, as in any RDF tool.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let mut graph = Graph::new();
-        for file in crate::store::rdf_files(path)? {
-            let format = rdf::format_from_path(&file).unwrap_or(RdfFormat::Turtle);
-            let data =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let base = std::fs::canonicalize(&file)
-                .ok()
-                .and_then(|p| url::Url::from_file_path(p).ok())
-                .map_or_else(|| "file:///".to_owned(), String::from);
-            let quads = rdf::parse(
-                &data,
-                format,
-                &base,
-                &GraphName::DefaultGraph,
-                true,
-                &Contexts::default(),
-            )
-            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            for q in quads {
-                graph.insert(&Triple::from(q));
-            }
+        Self::from_documents(&crate::bundled::documents(&[], Some(path))?)
+            .with_context(|| format!("invalid shapes in {}", path.display()))
+    }
+
+    /// The shapes the binary carries, or those of `folder` when it is given.
+    pub fn bundled_or(folder: Option<&Path>) -> anyhow::Result<Self> {
+        match folder {
+            Some(folder) => Self::load(folder),
+            None => Self::from_documents(&crate::bundled::documents(crate::bundled::SHAPES, None)?),
         }
-        anyhow::ensure!(!graph.is_empty(), "no shapes found in {}", path.display());
-        let shapes = Shapes::from_graph(&graph)
-            .with_context(|| format!("invalid shapes in {}", path.display()))?;
+    }
+
+    pub fn from_documents(documents: &[crate::bundled::Document]) -> anyhow::Result<Self> {
+        let graph: Graph = crate::bundled::triples(documents, "file:///")?
+            .into_iter()
+            .collect();
+        anyhow::ensure!(!graph.is_empty(), "no shapes found");
+        let shapes = Shapes::from_graph(&graph)?;
         Ok(Self {
             shapes,
             shape_triples: graph.iter().map(|t| t.into_owned()).collect(),
