@@ -6,6 +6,7 @@
 #   ./dev.sh cli COMMAND …      any other lieux-communs command (load, export, validate, generate, harvest)
 #   ./dev.sh bench [WHICH]      the benchmarks (figures written under bench-results/)
 #   ./dev.sh deb                a Debian package of a release build (deploy/, Cargo.toml's metadata)
+#   ./dev.sh samples DIR        every harvester on the real partner exports of DIR
 #   ./dev.sh screens            screenshots of the web pages under bench-results/screens/
 #   ./dev.sh deb-check          the package of the test build installed, run as its user, purged
 # They install what a fresh Debian or Ubuntu machine lacks and keep the build in a target
@@ -147,7 +148,12 @@ case "${1:-}" in
     # Measured on a release build, as a deployment runs: the first time, it compiles RocksDB
     # once more (10–25 minutes on 2 cores), next to the build of serve and test.
     exec cargo bench --bench bench -- "$@" ;;
+  samples)
+    shift
+    [ $# -eq 1 ] || die "usage: ./dev.sh samples FOLDER (real partner exports, kept outside the repository)"
+    [ -d "$1" ] || die "the samples folder $1 does not exist"
+    deps; web_assets; exec cargo run -q --bin lieux-communs -- samples "$1" ;;
   deb) shift; deps; web_assets; cargo_deb; exec cargo deb "$@" ;;
   deb-check) shift; deps; web_assets; cargo_deb; deb_check ;;
-  *) echo "usage: ./dev.sh serve|test|conformance DIR|cli|bench|screens|deb|deb-check [args…]" >&2; exit 2 ;;
+  *) echo "usage: ./dev.sh serve|test|conformance DIR|cli|bench|samples DIR|screens|deb|deb-check [args…]" >&2; exit 2 ;;
 esac

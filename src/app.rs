@@ -61,6 +61,15 @@ impl App {
         })
     }
 
+    /// What a harvest needs of the core: the store, the validator, the trusted roots.
+    pub fn harvester(&self) -> crate::federation::Harvester {
+        crate::federation::Harvester::new(
+            self.store.clone(),
+            self.validator.clone(),
+            self.trusted_roots.clone(),
+        )
+    }
+
     /// [`App::open`], then the ontology brought in line with the one carried and, on a new
     /// store, the fixtures loaded: what `serve` starts with.
     pub fn start(config: Config) -> anyhow::Result<Self> {

@@ -59,7 +59,7 @@ pub enum LogFormat {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct HarvestSchedule {
-    /// `communecter` or `gogocarto`
+    /// A name of `federation::sources::SOURCES` (communecter, gogocarto, mednum, list)
     pub source: String,
     /// The platform's root URL; options in its query string (key, tags, types, name, limit, timeout)
     pub url: String,

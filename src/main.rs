@@ -111,7 +111,7 @@ enum Command {
     /// Harvest a partner platform into its own graph (replaced atomically; failures keep the
     /// previous data). Options go in the URL's query string: key, tags, types, name, limit, timeout.
     Harvest {
-        #[arg(value_parser = ["communecter", "gogocarto"])]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(lieux_communs::federation::sources::names()))]
         source: String,
         /// Root URL of the platform, e.g. https://www.communecter.org or a GoGoCarto map
         /// (https://carte.example, or https://carte.example/api/elements.jsonld for its JSON-LD export)
@@ -140,6 +140,13 @@ enum Command {
         /// Output file; its extension picks the syntax (.ttl, .nt, .nq…) [default: N-Triples on standard output]
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Run every harvester and importer on the partners' real samples of a folder (in memory):
+    /// records read, kept, skipped and kept with values left out, per file
+    Samples {
+        dir: PathBuf,
+        #[command(flatten)]
+        store: StoreArgs,
     },
 }
 
@@ -170,7 +177,8 @@ impl Command {
             Command::Serve { store, .. }
             | Command::Load { store, .. }
             | Command::Export { store, .. }
-            | Command::Harvest { store, .. } => Some(store),
+            | Command::Harvest { store, .. }
+            | Command::Samples { store, .. } => Some(store),
             Command::Validate { .. } | Command::Generate { .. } => None,
         }
     }
@@ -281,28 +289,26 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Harvest { source, url, store } => {
             let config = store.config()?;
             let bar = ProgressBar::new_spinner();
-            let outcome = lieux_communs::federation::harvest::run_cli(
+            let outcome = lieux_communs::federation::sources::run_cli(
                 &source,
                 &url,
                 &config,
-                |pages, records| {
+                &|pages, records| {
                     bar.set_message(format!("{pages} pages, {records} records"));
                     bar.tick();
                 },
             )?;
             bar.finish_and_clear();
-            println!(
-                "{}: {} harvested, {} skipped, {} ignored, {} owl:sameAs, {} pages",
-                outcome.graph,
-                outcome.harvested,
-                outcome.skipped.len(),
-                outcome.ignored,
-                outcome.same_as,
-                outcome.pages
-            );
-            for (id, why) in &outcome.skipped {
-                eprintln!("skipped {id}: {why}");
+            let mut lines = outcome.report_lines().into_iter();
+            println!("{}", lines.next().unwrap_or_default());
+            for line in lines {
+                eprintln!("{line}");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Samples { dir, store } => {
+            let config = store.config()?;
+            lieux_communs::federation::samples::run(&dir, &config, &mut std::io::stdout())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate {

@@ -92,6 +92,11 @@ terms!("https://w3id.org/tiers-lieux/ns#";
     RELATED_COMMONS = "relatedCommons",
     TL_COUNTRY = "country",
     TL_SHORT_DESCRIPTION = "shortDescription",
+    TELEPHONE = "telephone",
+    OPENING_HOURS = "openingHours",
+    SIRET = "siret",
+    SERVICE = "service",
+    ACCESSIBILITY = "accessibility",
 );
 
 terms!("http://www.w3.org/2002/07/owl#"; OWL_SAME_AS = "sameAs", OWL_ONTOLOGY = "Ontology", OWL_VERSION_INFO = "versionInfo");
@@ -100,8 +105,18 @@ terms!("http://schema.org/"; SCHEMA_SAME_AS = "sameAs");
 terms!("http://www.w3.org/1999/02/22-rdf-syntax-ns#"; RDF_TYPE = "type");
 terms!("http://www.w3.org/2000/01/rdf-schema#"; RDFS_LABEL = "label", RDFS_SUBCLASS_OF = "subClassOf");
 terms!("http://www.w3.org/2001/XMLSchema#"; XSD_DECIMAL = "decimal", XSD_DATE = "date", XSD_BOOLEAN = "boolean", XSD_DATETIME = "dateTime", XSD_INTEGER = "integer", XSD_DOUBLE = "double");
-terms!("http://www.w3.org/2004/02/skos/core#"; SKOS_PREF_LABEL = "prefLabel");
-terms!("http://purl.org/dc/terms/"; DCT_CREATOR = "creator", DCT_MODIFIED = "modified", DCT_SOURCE = "source");
+terms!("http://www.w3.org/2004/02/skos/core#";
+    SKOS_PREF_LABEL = "prefLabel",
+    SKOS_ALT_LABEL = "altLabel",
+    SKOS_CONCEPT = "Concept",
+    SKOS_CONCEPT_SCHEME = "ConceptScheme",
+    SKOS_IN_SCHEME = "inScheme",
+    SKOS_NOTATION = "notation",
+    SKOS_BROADER = "broader",
+    SKOS_TOP_CONCEPT_OF = "topConceptOf",
+    SKOS_HAS_TOP_CONCEPT = "hasTopConcept",
+);
+terms!("http://purl.org/dc/terms/"; DCT_CREATOR = "creator", DCT_MODIFIED = "modified", DCT_SOURCE = "source", DCT_SUBJECT = "subject");
 terms!("http://www.w3.org/ns/prov#"; PROV_WAS_ATTRIBUTED_TO = "wasAttributedTo");
 terms!("http://www.w3.org/ns/sparql-service-description#";
     SD_SERVICE = "Service",
@@ -258,12 +273,13 @@ pub mod gogocarto {
         ADDRESS = "address",
         GEO = "geo",
         KEYWORDS = "keywords",
+        OPTION_VALUES = "category",
         STREET_ADDRESS = "streetAddress",
         ADDRESS_LOCALITY = "addressLocality",
         POSTAL_CODE = "postalCode",
         ADDRESS_COUNTRY = "addressCountry",
     );
     terms!("http://www.w3.org/2000/01/rdf-schema#"; LABEL = "label", COMMENT = "comment");
-    terms!("http://xmlns.com/foaf/0.1/"; MBOX = "mbox", HOMEPAGE = "homepage");
+    terms!("http://xmlns.com/foaf/0.1/"; MBOX = "mbox", HOMEPAGE = "homepage", PHONE = "phone");
     terms!("http://www.w3.org/2003/01/geo/wgs84_pos#"; LAT = "lat", LONG = "long");
 }

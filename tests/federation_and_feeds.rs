@@ -190,9 +190,11 @@ fn void_openapi_and_gogocarto_elements() {
 
 #[test]
 fn scheduled_harvests_run_and_report_their_last_outcome() {
-    // A GoGoCarto map on loopback, answering from the payload file.
+    // A GoGoCarto map on loopback, answering from the payload file (hidden e-mails, a latitude
+    // out of range…).
     let payload =
-        std::fs::read_to_string(common::repo_path("fixtures/gogocarto/elements.json")).unwrap();
+        std::fs::read_to_string(common::repo_path("fixtures/gogocarto/quirks-elements.json"))
+            .unwrap();
     let map = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let map_url = format!("http://{}/?name=essai", map.local_addr().unwrap());
     std::thread::spawn(move || {
@@ -208,7 +210,7 @@ fn scheduled_harvests_run_and_report_their_last_outcome() {
         }
     });
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let dead_url = format!("http://{}", closed.local_addr().unwrap());
+    let dead_url = format!("http://{}/?retries=0", closed.local_addr().unwrap());
     drop(closed);
     let server = TestServer::start_with(move |c| {
         c.harvests = vec![
@@ -246,10 +248,25 @@ fn scheduled_harvests_run_and_report_their_last_outcome() {
         .find(|h| h["source"] == "gogocarto")
         .unwrap();
     assert_eq!(gogocarto["ok"], true, "{gogocarto}");
+    assert_eq!(gogocarto["outcome"]["harvested"], 3, "{gogocarto}");
+    // Lose fields, not places: each value left out is reported on its record.
+    let warned = gogocarto["outcome"]["warned"].as_array().unwrap();
+    let ruche = warned.iter().find(|w| w["id"] == "10kw").unwrap();
+    assert_eq!(ruche["name"], "La Ruche du Marais");
+    assert_eq!(ruche["fields"][0]["field"], "email");
+    assert_eq!(ruche["fields"][0]["value"], "hidden");
     assert!(
-        gogocarto["outcome"]["harvested"].as_u64().unwrap() >= 3,
-        "{gogocarto}"
+        ruche["fields"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("email"),
+        "{ruche}"
     );
+    assert!(gogocarto["outcome"]["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["id"] == "10jA" && s["reason"].as_str().unwrap().contains("name")));
     let communecter = harvests
         .iter()
         .find(|h| h["source"] == "communecter")
@@ -273,5 +290,5 @@ fn scheduled_harvests_run_and_report_their_last_outcome() {
         .iter()
         .map(|b| b["name"]["value"].as_str().unwrap())
         .collect();
-    assert!(names.contains(&"La Halle aux Communs"), "{names:?}");
+    assert!(names.contains(&"La Ruche du Marais"), "{names:?}");
 }

@@ -2,14 +2,25 @@
 //! `Commun` become tl:Commons, read page by page from the native JSON of the REST API
 //! (`/api/{organization|project}/get/…/limit/{n}/index/{m}`). Mapping: docs/harvest-mapping.md.
 
-use super::harvest::{
-    client, fetch_json, harvest_time, HarvestError, HarvestOptions, HarvestOutcome, Record,
-    RecordBuilder, TL_SHORT_DESCRIPTION,
-};
-use crate::store::AppStore;
-use crate::vocab;
+use super::harvest::{FetchContext, Fetched, HarvestError, Source};
+use super::record::{Record, RecordBuilder};
+use crate::vocab::{self, Base};
 use oxigraph::model::{Literal, NamedNode};
 use serde_json::Value;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// The spellings of the tiers-lieux tag in Communecter's own network configuration of the
+/// Cartographie des Tiers-Lieux (`searchTag`): an organization with any of them is a
+/// tiers-lieu. Compared folded (case, accents, spaces and hyphens ignored).
+pub const TIERS_LIEUX_TAGS: &[&str] = &[
+    "tiers-lieux",
+    "coworking",
+    "Tiers lieu",
+    "Tiers-Lieux",
+    "Tiers Lieux",
+    "TiersLieux",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ElementType {
@@ -39,11 +50,11 @@ impl ElementType {
             .collect()
     }
 
-    /// The tag (case-insensitive) that makes an element ours, and what it becomes.
-    fn wanted_tag(self) -> &'static str {
+    /// The tags that make an element ours (compared folded).
+    fn wanted_tags(self) -> &'static [&'static str] {
         match self {
-            Self::Organization => "tierslieux",
-            Self::Project => "commun",
+            Self::Organization => TIERS_LIEUX_TAGS,
+            Self::Project => &["Commun"],
         }
     }
 
@@ -74,7 +85,7 @@ pub struct Communecter {
     pub tags: Option<String>,
 }
 
-impl super::harvest::Source for Communecter {
+impl Source for Communecter {
     fn graph_name(&self) -> String {
         self.graph()
     }
@@ -84,16 +95,9 @@ impl super::harvest::Source for Communecter {
     }
 
     /// Reads and maps every page; an error on any page is an error of the whole harvest.
-    fn fetch(
-        &self,
-        store: &AppStore,
-        options: &HarvestOptions,
-        progress: impl Fn(usize, usize),
-    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
-        let client = client(options)?;
-        let now = harvest_time();
-        let mut outcome = HarvestOutcome::default();
-        let mut records = Vec::new();
+    fn fetch(&self, context: &FetchContext<'_>) -> Result<Fetched, HarvestError> {
+        let options = context.options;
+        let mut fetched = Fetched::default();
         let limit = options.page_size.clamp(1, 500);
         for &kind in &self.types {
             let mut index = 0;
@@ -103,20 +107,24 @@ impl super::harvest::Source for Communecter {
                 if !visited.insert(url.clone()) {
                     break;
                 }
+                let outcome = &mut fetched.outcome;
                 if outcome.pages >= options.max_pages {
                     return Err(HarvestError::Format {
                         url,
                         message: format!("more than {} pages", options.max_pages),
                     });
                 }
-                let page = fetch_json(&client, &url)?;
+                let page = context.fetcher.json(&url)?;
                 outcome.pages += 1;
                 let format_error = |message: &str| HarvestError::Format {
                     url: url.clone(),
                     message: message.to_owned(),
                 };
                 let entities: Vec<(String, &Value)> = match page.get("entities") {
-                    Some(Value::Object(map)) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+                    Some(Value::Object(map)) => map
+                        .iter()
+                        .map(|(k, v)| (element_id(v).unwrap_or_else(|| k.clone()), v))
+                        .collect(),
                     // PHP writes an empty map as [].
                     Some(Value::Array(items)) => items
                         .iter()
@@ -129,19 +137,20 @@ impl super::harvest::Source for Communecter {
                 };
                 let count = entities.len();
                 for (id, element) in entities {
-                    if !has_tag(element, kind.wanted_tag()) {
+                    outcome.read += 1;
+                    if !has_tag(element, kind.wanted_tags()) {
                         outcome.ignored += 1;
                         continue;
                     }
                     if id.is_empty() {
-                        outcome
-                            .skipped
-                            .push(("?".into(), "element without an id".into()));
+                        outcome.skip("?", "element without an id (_id.$id)");
                         continue;
                     }
-                    records.push(self.map(store, kind, &id, element, &now));
+                    fetched
+                        .records
+                        .push(self.map(context.base, kind, &id, element, &context.now));
                 }
-                progress(outcome.pages, records.len());
+                (context.progress)(fetched.outcome.pages, fetched.records.len());
                 next = match page.get("meta").and_then(|m| m.get("next")) {
                     _ if count == 0 => None,
                     Some(Value::String(s)) if !s.is_empty() => Some(
@@ -158,11 +167,25 @@ impl super::harvest::Source for Communecter {
                 };
             }
         }
-        Ok((records, outcome))
+        Ok(fetched)
     }
 }
 
 impl Communecter {
+    /// From the URL of a harvest: `key`, `tags` and `types` are read from its options.
+    pub fn from_url(
+        root: &str,
+        params: &HashMap<String, String>,
+    ) -> anyhow::Result<Box<dyn Source>> {
+        let mut harvester = Self::new(root);
+        harvester.key = params.get("key").cloned();
+        harvester.tags = params.get("tags").cloned();
+        if let Some(types) = params.get("types") {
+            harvester.types = ElementType::parse_list(types)?;
+        }
+        Ok(Box::new(harvester))
+    }
+
     pub fn new(root: &str) -> Self {
         Self {
             root: root.trim_end_matches('/').to_owned(),
@@ -196,14 +219,14 @@ impl Communecter {
     /// `{base}commons/communecter-{id}`.
     pub fn map(
         &self,
-        store: &AppStore,
+        base: &Base,
         kind: ElementType,
         id: &str,
         element: &Value,
         now: &Literal,
     ) -> Record {
         let slug = format!("communecter-{}", crate::writes::slugify(id));
-        let iri = NamedNode::new_unchecked(store.base.resource(kind.collection(), &slug));
+        let iri = NamedNode::new_unchecked(base.resource(kind.collection(), &slug));
         let class = match kind {
             ElementType::Organization => vocab::PLACE,
             ElementType::Project => vocab::COMMONS,
@@ -215,21 +238,31 @@ impl Communecter {
                 .push("the element is not a JSON object".into());
             return b.finish();
         }
-        b.scalar(&iri, vocab::NAME, element.get("name"), "name");
-        b.scalar(
+        b.text(&iri, vocab::NAME, element.get("name"), "name");
+        b.html_text(
             &iri,
             vocab::DESCRIPTION,
             element.get("description"),
             "description",
         );
-        b.scalar(
+        b.html_text(
             &iri,
-            TL_SHORT_DESCRIPTION,
+            vocab::TL_SHORT_DESCRIPTION,
             element.get("shortDescription"),
             "shortDescription",
         );
         b.scalar(&iri, vocab::EMAIL, element.get("email"), "email");
-        b.list(&iri, vocab::TAG, element.get("tags"), "tags");
+        match element.get("tags") {
+            // Communecter also writes tags as one comma-separated text.
+            Some(Value::String(tags)) => {
+                let tags: Vec<Value> = tags
+                    .split(',')
+                    .map(|t| Value::String(t.trim().to_owned()))
+                    .collect();
+                b.list(&iri, vocab::TAG, Some(&Value::Array(tags)), "tags");
+            }
+            tags => b.list(&iri, vocab::TAG, tags, "tags"),
+        }
         let urls = element.get("url");
         match urls {
             Some(Value::String(_)) => b.website(&iri, urls, "url"),
@@ -270,7 +303,8 @@ impl Communecter {
             .and_then(Value::as_str)
             .map(|c| self.absolute(c))
             .unwrap_or_else(|| format!("{}/#page.type.{}.id.{id}", self.root, kind.hash_page()));
-        b.provenance(Some(&api), Some(&page), now);
+        let modified = element.get("updated").and_then(timestamp);
+        b.provenance(Some(&api), Some(&page), modified.as_ref().unwrap_or(now));
         b.finish()
     }
 
@@ -293,13 +327,81 @@ fn element_id(element: &Value) -> Option<String> {
     }
 }
 
-fn has_tag(element: &Value, wanted: &str) -> bool {
+/// A tag as compared: folded, without spaces or hyphens (`Tiers-Lieux` = `tiers lieux`).
+fn tag_key(tag: &str) -> String {
+    crate::resources::fold(tag)
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn has_tag(element: &Value, wanted: &[&str]) -> bool {
+    let wanted: Vec<String> = wanted.iter().map(|w| tag_key(w)).collect();
+    let is_wanted = |t: &str| wanted.contains(&tag_key(t));
     match element.get("tags") {
-        Some(Value::Array(tags)) => tags
-            .iter()
-            .filter_map(Value::as_str)
-            .any(|t| t.trim().eq_ignore_ascii_case(wanted)),
-        Some(Value::String(t)) => t.split(',').any(|t| t.trim().eq_ignore_ascii_case(wanted)),
+        Some(Value::Array(tags)) => tags.iter().filter_map(Value::as_str).any(is_wanted),
+        Some(Value::String(t)) => t.split(',').any(is_wanted),
         _ => false,
+    }
+}
+
+/// Communecter's `updated`: seconds since 1970 (a number, a numeric text, or Mongo's
+/// `{"sec": …}`), or `{"$date": "…"}`, as an xsd:dateTime.
+fn timestamp(value: &Value) -> Option<Literal> {
+    let seconds = match value {
+        Value::Number(n) => n.as_i64(),
+        Value::String(s) => s.trim().parse::<i64>().ok(),
+        Value::Object(o) => match (o.get("sec"), o.get("$date")) {
+            (Some(sec), _) => sec.as_i64(),
+            (None, Some(Value::String(date))) => {
+                return date
+                    .parse::<oxsdatatypes::DateTime>()
+                    .ok()
+                    .map(Literal::from)
+            }
+            (None, Some(Value::Number(ms))) => ms.as_i64().map(|ms| ms / 1000),
+            _ => None,
+        },
+        _ => None,
+    }?;
+    let epoch = oxsdatatypes::DateTime::from_str("1970-01-01T00:00:00Z").ok()?;
+    let duration = oxsdatatypes::DayTimeDuration::new(seconds);
+    epoch
+        .checked_add_day_time_duration(duration)
+        .map(Literal::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_spelling_of_the_tiers_lieux_tag_selects_a_place() {
+        for spelling in TIERS_LIEUX_TAGS {
+            let element = json!({ "tags": ["Atelier", spelling] });
+            assert!(
+                has_tag(&element, ElementType::Organization.wanted_tags()),
+                "{spelling}"
+            );
+        }
+        assert!(has_tag(
+            &json!({"tags": "Café, tiers lieux"}),
+            TIERS_LIEUX_TAGS
+        ));
+        assert!(!has_tag(&json!({"tags": ["Commerce"]}), TIERS_LIEUX_TAGS));
+    }
+
+    #[test]
+    fn updated_is_a_date_time() {
+        assert_eq!(
+            timestamp(&json!(1_688_371_200)).unwrap().value(),
+            "2023-07-03T08:00:00Z"
+        );
+        assert_eq!(
+            timestamp(&json!({"sec": 0, "usec": 0})).unwrap().value(),
+            "1970-01-01T00:00:00Z"
+        );
+        assert!(timestamp(&json!("hier")).is_none());
     }
 }

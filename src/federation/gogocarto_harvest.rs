@@ -2,13 +2,11 @@
 //! `{base}graphs/gogocarto-{name}`, read from `{url}/api/elements.json` (`gogofull` ontology)
 //! or from `{url}/api/elements.jsonld`. Mapping: docs/harvest-mapping.md.
 
-use super::harvest::{
-    client, fetch, fetch_json, harvest_time, HarvestError, HarvestOptions, HarvestOutcome, Record,
-    RecordBuilder,
-};
+use super::gogocarto_taxonomy::Taxonomy;
+use super::harvest::{FetchContext, Fetched, HarvestError, Source};
+use super::record::{Record, RecordBuilder};
 use crate::rdf::{self, Contexts};
-use crate::store::AppStore;
-use crate::vocab::{self, gogocarto as gogo};
+use crate::vocab::{self, gogocarto as gogo, Base};
 use oxigraph::model::{
     Graph, GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, TermRef, Triple,
 };
@@ -44,61 +42,72 @@ pub struct GoGoCarto {
     pub export: Export,
 }
 
-impl super::harvest::Source for GoGoCarto {
+impl Source for GoGoCarto {
     fn graph_name(&self) -> String {
         self.graph()
     }
 
-    fn network(&self) -> String {
-        self.graph()
-    }
-
-    fn fetch(
-        &self,
-        store: &AppStore,
-        options: &HarvestOptions,
-        progress: impl Fn(usize, usize),
-    ) -> Result<(Vec<Record>, HarvestOutcome), HarvestError> {
-        let client = client(options)?;
+    fn fetch(&self, context: &FetchContext<'_>) -> Result<Fetched, HarvestError> {
         let url = self.elements_url();
         let owned;
         let elements = match self.export {
             Export::Json => {
-                owned = fetch_json(&client, &url)?;
+                owned = context.fetcher.json(&url)?;
                 gogofull_elements(&url, &owned)?
             }
             Export::JsonLd => {
-                let body = fetch(&client, &url, "application/ld+json, application/json")?;
+                let body = context
+                    .fetcher
+                    .get(&url, "application/ld+json, application/json")?;
                 owned = Value::Array(jsonld_elements(&url, &body)?);
                 owned.as_array().map(Vec::as_slice).unwrap_or_default()
             }
         };
-        let mut outcome = HarvestOutcome {
-            pages: 1,
-            ..Default::default()
-        };
-        let now = harvest_time();
-        let mut records = Vec::new();
+        let mut fetched = Fetched::default();
+        fetched.outcome.pages = 1;
+        let taxonomy = self.taxonomy(context, &mut fetched)?;
+        let mut unknown: std::collections::BTreeMap<String, usize> = Default::default();
         for element in elements {
-            let id = match element.get("id") {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_owned(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => {
-                    outcome.skipped.push((
-                        element
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or("?")
-                            .to_owned(),
-                        "element without an id".into(),
-                    ));
-                    continue;
-                }
+            fetched.outcome.read += 1;
+            let Some(id) = element_id(element) else {
+                let name = element
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned();
+                fetched.outcome.skip(name, "element without an id");
+                continue;
             };
-            records.push(self.map(store, &id, element, &now));
+            let mut record = self.map(context.base, &id, element, &context.now);
+            if let Some(taxonomy) = &taxonomy {
+                for option in taxonomy.resolve(&mut record, element) {
+                    *unknown.entry(option).or_default() += 1;
+                }
+            }
+            fetched.records.push(record);
         }
-        progress(1, records.len());
-        Ok((records, outcome))
+        if !unknown.is_empty() {
+            let ids: Vec<String> = unknown
+                .iter()
+                .map(|(id, n)| format!("{id} (×{n})"))
+                .collect();
+            fetched.outcome.notes.push(format!(
+                "{} option ids of optionValues are not in the map's taxonomy, left out (× records using it): {}",
+                unknown.len(),
+                ids.join(", ")
+            ));
+        }
+        (context.progress)(fetched.outcome.pages, fetched.records.len());
+        Ok(fetched)
+    }
+}
+
+/// An element's id: GoGoCarto writes it as a text on one map and a number on another.
+fn element_id(element: &Value) -> Option<String> {
+    match element.get("id") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
     }
 }
 
@@ -166,10 +175,7 @@ fn jsonld_elements(url: &str, body: &[u8]) -> Result<Vec<Value>, HarvestError> {
     // The export's own entries, in order, so that an element is reported as GoGoCarto lists it:
     // twice when its id is repeated (the processor merges them), without a name when none of
     // its fields is mapped (the processor gives it no triple), without an id when it has none.
-    let document: Value = serde_json::from_slice(body).map_err(|e| HarvestError::Json {
-        url: url.to_owned(),
-        message: e.to_string(),
-    })?;
+    let document: Value = super::fetch::parse_json(url, body)?;
     let entries = document
         .get("@graph")
         .and_then(Value::as_array)
@@ -228,6 +234,7 @@ fn element_json(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Value {
         ("description", first(node, gogo::COMMENT)),
         ("email", first(node, gogo::MBOX)),
         ("website", first(node, gogo::HOMEPAGE)),
+        ("telephone", first(node, gogo::PHONE)),
         (
             "address",
             nested(
@@ -258,6 +265,13 @@ fn element_json(graph: &Graph, node: NamedOrBlankNodeRef<'_>) -> Value {
         .map(json_value)
         .collect();
     element.insert("categories".into(), Value::Array(categories));
+    let options: Vec<Value> = graph
+        .objects_for_subject_predicate(node, gogo::OPTION_VALUES)
+        .map(json_value)
+        .collect();
+    if !options.is_empty() {
+        element.insert("optionValues".into(), Value::Array(options));
+    }
     Value::Object(element)
 }
 
@@ -283,6 +297,18 @@ fn json_value(term: TermRef<'_>) -> Value {
 }
 
 impl GoGoCarto {
+    /// From the URL of a harvest: `name` names the graph (default: the host).
+    pub fn from_url(
+        root: &str,
+        params: &HashMap<String, String>,
+    ) -> anyhow::Result<Box<dyn Source>> {
+        let mut harvester = Self::new(root);
+        if let Some(name) = params.get("name") {
+            harvester.name = crate::writes::slugify(name);
+        }
+        Ok(Box::new(harvester))
+    }
+
     /// `root` is the map's root, or the URL of one of its exports (`…/api/elements.jsonld`
     /// picks the JSON-LD export; the default is the JSON one).
     pub fn new(root: &str) -> Self {
@@ -316,13 +342,39 @@ impl GoGoCarto {
         format!("{}/api/elements.{}", self.root, self.export.extension())
     }
 
+    /// The map's taxonomy (`/api/taxonomy.json`) as its SKOS concept scheme, added to the
+    /// harvested graph; a map without one (404) is harvested without it, with a note.
+    fn taxonomy(
+        &self,
+        context: &FetchContext<'_>,
+        fetched: &mut Fetched,
+    ) -> Result<Option<Taxonomy>, HarvestError> {
+        let url = format!("{}/api/taxonomy.json", self.root);
+        match context.fetcher.json(&url) {
+            Ok(document) => {
+                fetched.outcome.pages += 1;
+                let taxonomy = Taxonomy::read(context.base, &self.name, &url, &document)?;
+                fetched.shared = taxonomy.graph();
+                Ok(Some(taxonomy))
+            }
+            Err(HarvestError::Status { status: 404, .. }) => {
+                fetched.outcome.notes.push(format!(
+                    "no taxonomy at {url} (404): categories are kept as tags, option ids are not resolved"
+                ));
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// One element as the record of `{base}places/gogocarto-{name}-{id}`.
-    pub fn map(&self, store: &AppStore, id: &str, element: &Value, now: &Literal) -> Record {
+    pub fn map(&self, base: &Base, id: &str, element: &Value, now: &Literal) -> Record {
         let slug = format!("gogocarto-{}-{}", self.name, crate::writes::slugify(id));
-        let iri = NamedNode::new_unchecked(store.base.resource("places", &slug));
+        let iri = NamedNode::new_unchecked(base.resource("places", &slug));
         let mut b = RecordBuilder::new(id, iri.clone(), vocab::PLACE);
-        b.scalar(&iri, vocab::NAME, element.get("name"), "name");
-        b.scalar(
+        let name = element.get("name").or_else(|| element.get("title"));
+        b.text(&iri, vocab::NAME, name, "name");
+        b.html_text(
             &iri,
             vocab::DESCRIPTION,
             element.get("description"),
@@ -330,10 +382,17 @@ impl GoGoCarto {
         );
         b.scalar(&iri, vocab::EMAIL, element.get("email"), "email");
         b.website(&iri, element.get("website"), "website");
+        b.telephone(&iri, element.get("telephone"), "telephone");
         b.list(&iri, vocab::TAG, element.get("categories"), "categories");
         b.address(element.get("address"), "address");
-        if let Some(geo) = element.get("geo").filter(|g| g.is_object()) {
-            b.geo(geo.get("latitude"), geo.get("longitude"), "geo");
+        match element.get("geo") {
+            Some(geo @ Value::Object(_)) => b.geo(geo.get("latitude"), geo.get("longitude"), "geo"),
+            None | Some(Value::Null) => {}
+            Some(other) => b.warn(
+                "geo",
+                super::record::compact(other),
+                "expected {\"latitude\", \"longitude\"}",
+            ),
         }
         let source = format!(
             "{}/api/elements/{}.{}",

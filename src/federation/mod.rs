@@ -1,44 +1,26 @@
-//! Federation with partner platforms: harvests (Communecter, GoGoCarto) into a graph per
-//! source, and the HTTP client partners are reached with (their certificate authorities).
+//! Federation with partner platforms: harvests of their exports into a graph per source
+//! (`harvest` runs one: `fetch` with retry and the partners' certificate authorities, a mapping
+//! module per source — `communecter`, `gogocarto_harvest`, `mednum`, `list` — registered in
+//! `sources`, `conform` to lose fields and not places, `reconcile` with `owl:sameAs`;
+//! `schedule` runs them on their own; `samples` runs them on real exports), and our places as a
+//! GoGoCarto source (`gogocarto`).
 
 pub mod communecter;
+pub mod conform;
+pub mod departments;
+pub mod fetch;
 pub mod gogocarto;
 pub mod gogocarto_harvest;
+pub mod gogocarto_taxonomy;
 pub mod harvest;
+pub mod list;
+pub mod mednum;
+pub mod reconcile;
+pub mod record;
+pub mod samples;
 pub mod schedule;
+pub mod sources;
+pub mod table;
 
-/// The certificate authorities of `federation.ca_certificates` (PEM files, each with one or
-/// more certificates), trusted besides the public ones.
-pub fn trusted_roots(files: &[std::path::PathBuf]) -> anyhow::Result<Vec<reqwest::Certificate>> {
-    let mut roots = Vec::new();
-    for file in files {
-        let pem = std::fs::read(file).map_err(|e| {
-            anyhow::anyhow!(
-                "federation.ca_certificates: cannot read {}: {e}",
-                file.display()
-            )
-        })?;
-        let found = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            anyhow::anyhow!(
-                "federation.ca_certificates: {} is not PEM: {e}",
-                file.display()
-            )
-        })?;
-        anyhow::ensure!(
-            !found.is_empty(),
-            "federation.ca_certificates: {} holds no certificate",
-            file.display()
-        );
-        roots.extend(found);
-    }
-    Ok(roots)
-}
-
-/// An HTTP client for partners, trusting `roots` besides the public authorities.
-pub fn client_builder(roots: &[reqwest::Certificate]) -> reqwest::blocking::ClientBuilder {
-    roots.iter().fold(
-        reqwest::blocking::Client::builder()
-            .user_agent(concat!("lieux-communs/", env!("CARGO_PKG_VERSION"))),
-        |builder, root| builder.add_root_certificate(root.clone()),
-    )
-}
+pub use fetch::{client_builder, trusted_roots};
+pub use harvest::{HarvestError, HarvestOptions, HarvestOutcome, Harvester};

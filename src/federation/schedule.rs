@@ -1,7 +1,8 @@
 //! Harvests the server runs on its own, from the configuration, and their last outcome (served
 //! at `GET /harvests`).
 
-use crate::http::AppState;
+use super::harvest::Harvester;
+use crate::config::HarvestSchedule;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -30,17 +31,17 @@ impl HarvestLog {
 
 /// Starts one task per configured harvest: it runs at once, then at each interval. A failed
 /// harvest keeps the previous data and is reported, record by record where it applies.
-pub fn spawn_harvests(state: &AppState) {
-    for schedule in state.config.harvests.clone() {
-        let state = state.clone();
+pub fn spawn_harvests(harvester: &Harvester, schedules: &[HarvestSchedule], log: &HarvestLog) {
+    for schedule in schedules.to_vec() {
+        let (harvester, log) = (harvester.clone(), log.clone());
         tokio::spawn(async move {
             let interval = Duration::from_secs(schedule.interval_s.max(1));
             loop {
                 let started = crate::store::now_literal().value().to_owned();
                 let (source, url) = (schedule.source.clone(), schedule.url.clone());
-                let harvesting = state.clone();
+                let harvesting = harvester.clone();
                 let outcome = tokio::task::spawn_blocking(move || {
-                    super::harvest::run_url(&source, &url, &harvesting, |_, _| {})
+                    harvesting.run_url(&source, &url, &|_, _| {})
                 })
                 .await;
                 let finished = crate::store::now_literal().value().to_owned();
@@ -53,7 +54,7 @@ pub fn spawn_harvests(state: &AppState) {
                 });
                 match outcome {
                     Ok(Ok(outcome)) => {
-                        tracing::info!(source = %schedule.source, harvested = outcome.harvested, skipped = outcome.skipped.len(), "harvest done");
+                        tracing::info!(source = %schedule.source, harvested = outcome.harvested, skipped = outcome.skipped.len(), warned = outcome.warned.len(), "harvest done");
                         entry["ok"] = json!(true);
                         entry["outcome"] = serde_json::to_value(&outcome).unwrap_or_default();
                     }
@@ -68,9 +69,7 @@ pub fn spawn_harvests(state: &AppState) {
                         entry["error"] = json!("internal error");
                     }
                 }
-                state
-                    .harvests
-                    .record(format!("{} {}", schedule.source, schedule.url), entry);
+                log.record(format!("{} {}", schedule.source, schedule.url), entry);
                 tokio::time::sleep(interval).await;
             }
         });

@@ -288,7 +288,11 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
 
 /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    crate::federation::schedule::spawn_harvests(&state);
+    crate::federation::schedule::spawn_harvests(
+        &state.harvester(),
+        &state.config.harvests,
+        &state.harvests,
+    );
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await

@@ -38,7 +38,11 @@ impl TestServer {
         runtime.spawn(async move {
             listener.set_nonblocking(true).unwrap();
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            lieux_communs::federation::schedule::spawn_harvests(&state);
+            lieux_communs::federation::schedule::spawn_harvests(
+                &state.harvester(),
+                &state.config.harvests,
+                &state.harvests,
+            );
             axum::serve(listener, lieux_communs::http::router(state))
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
