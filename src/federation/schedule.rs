@@ -32,7 +32,7 @@ impl HarvestLog {
 /// Starts one task per configured harvest: it runs at once, then at each interval. A failed
 /// harvest keeps the previous data and is reported, record by record where it applies.
 pub fn spawn_harvests(harvester: &Harvester, schedules: &[HarvestSchedule], log: &HarvestLog) {
-    for schedule in schedules.to_vec() {
+    for schedule in schedules.iter().cloned() {
         let (harvester, log) = (harvester.clone(), log.clone());
         tokio::spawn(async move {
             let interval = Duration::from_secs(schedule.interval_s.max(1));

@@ -7,6 +7,9 @@ use super::harvest::{HarvestOptions, HarvestOutcome, Harvester, Source};
 use std::collections::HashMap;
 use std::time::Duration;
 
+/// Builds a source from the URL to read (without its options) and the options.
+pub type Build = fn(&str, &HashMap<String, String>) -> anyhow::Result<Box<dyn Source>>;
+
 /// One kind of source: its name, what it reads, the options its URL may carry, and how it is
 /// built from the URL.
 pub struct SourceKind {
@@ -14,7 +17,7 @@ pub struct SourceKind {
     pub about: &'static str,
     /// Query-string keys read as options (and removed from the URL that is fetched).
     pub options: &'static [&'static str],
-    pub build: fn(&str, &HashMap<String, String>) -> anyhow::Result<Box<dyn Source>>,
+    pub build: Build,
 }
 
 /// Options every source reads: the page size and the timeout of each request.
