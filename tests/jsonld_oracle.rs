@@ -32,6 +32,8 @@ const TL: &str = "https://w3id.org/tiers-lieux/ns#";
 const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 
+static FACTS: LazyLock<ContextFacts> = LazyLock::new(ContextFacts::read);
+
 static COMPACTOR: LazyLock<Compactor> = LazyLock::new(|| {
     Compactor::from_context(CONTEXT.as_bytes(), CONTEXT_URL).expect("our context is valid")
 });
@@ -67,8 +69,8 @@ impl Processor {
     }
 
     fn document(document: &Value) -> RemoteDocument {
-        let (value, _) = json_ld::syntax::Value::parse_str(&document.to_string())
-            .expect("our JSON-LD is JSON");
+        let (value, _) =
+            json_ld::syntax::Value::parse_str(&document.to_string()).expect("our JSON-LD is JSON");
         RemoteDocument::new(None, None, value)
     }
 
@@ -181,7 +183,9 @@ fn check_round_trip(processor: &Processor, triples: &[Triple], root: &NamedNode)
         .to_rdf(&document)
         .unwrap_or_else(|e| panic!("{e}\nJSON-LD: {document:#}"));
     if let Some(differences) = differences(triples, &read) {
-        panic!("{root}: the JSON-LD is not the stored triples\n{differences}\nJSON-LD: {document:#}");
+        panic!(
+            "{root}: the JSON-LD is not the stored triples\n{differences}\nJSON-LD: {document:#}"
+        );
     }
     let mut inexact = Vec::new();
     inexact_numbers(&document, &mut inexact);
@@ -207,30 +211,30 @@ enum Usual {
     Typed(&'static str),
 }
 
-/// Predicates covering each kind of term of our context, and some that it does not name.
+/// Predicates (compact IRIs, with our context's prefixes) covering each kind of term of our context, and some that it does not name.
 const PREDICATES: &[(&str, Usual)] = &[
-    (RDF_TYPE, Usual::Class),
-    ("https://w3id.org/tiers-lieux/ns#name", Usual::Text),
-    ("https://w3id.org/tiers-lieux/ns#description", Usual::Languages),
-    ("https://w3id.org/tiers-lieux/ns#tag", Usual::Text),
-    ("https://w3id.org/tiers-lieux/ns#website", Usual::Link),
-    ("https://w3id.org/tiers-lieux/ns#placeType", Usual::Link),
-    ("https://w3id.org/tiers-lieux/ns#status", Usual::Link),
-    ("https://w3id.org/tiers-lieux/ns#address", Usual::Link),
-    ("https://w3id.org/tiers-lieux/ns#year", Usual::Typed("gYear")),
-    ("https://w3id.org/tiers-lieux/ns#amount", Usual::Typed("decimal")),
-    ("https://w3id.org/tiers-lieux/ns#latitude", Usual::Typed("decimal")),
-    ("https://w3id.org/tiers-lieux/ns#startDate", Usual::Typed("date")),
-    ("https://w3id.org/tiers-lieux/ns#monthsAfterStart", Usual::Typed("integer")),
-    ("http://www.w3.org/ns/shacl#conforms", Usual::Typed("boolean")),
-    ("http://www.w3.org/ns/hydra/core#totalItems", Usual::Typed("integer")),
-    ("http://www.w3.org/2004/02/skos/core#prefLabel", Usual::Languages),
-    ("http://www.w3.org/ns/shacl#resultMessage", Usual::Languages),
-    ("http://www.w3.org/ns/hydra/core#member", Usual::Link),
-    ("http://www.w3.org/ns/shacl#value", Usual::Text),
+    ("rdf:type", Usual::Class),
+    ("tl:name", Usual::Text),
+    ("tl:description", Usual::Languages),
+    ("tl:tag", Usual::Text),
+    ("tl:website", Usual::Link),
+    ("tl:placeType", Usual::Link),
+    ("tl:status", Usual::Link),
+    ("tl:address", Usual::Link),
+    ("tl:year", Usual::Typed("gYear")),
+    ("tl:amount", Usual::Typed("decimal")),
+    ("tl:latitude", Usual::Typed("decimal")),
+    ("tl:startDate", Usual::Typed("date")),
+    ("tl:monthsAfterStart", Usual::Typed("integer")),
+    ("sh:conforms", Usual::Typed("boolean")),
+    ("hydra:totalItems", Usual::Typed("integer")),
+    ("skos:prefLabel", Usual::Languages),
+    ("sh:resultMessage", Usual::Languages),
+    ("hydra:member", Usual::Link),
+    ("sh:value", Usual::Text),
     // Not in the context: a prefix, no term.
-    ("https://w3id.org/tiers-lieux/ns#unknownProperty", Usual::Text),
-    ("http://schema.org/name", Usual::Languages),
+    ("tl:unknownProperty", Usual::Text),
+    ("schema:name", Usual::Languages),
     // No prefix at all.
     ("http://other.example/vocab#weight", Usual::Typed("double")),
     ("urn:example:p", Usual::Link),
@@ -338,7 +342,9 @@ fn lexical_form(datatype: &'static str) -> BoxedStrategy<String> {
 
 fn typed(datatype: &'static str) -> BoxedStrategy<Literal> {
     lexical_form(datatype)
-        .prop_map(move |value| Literal::new_typed_literal(value, named(&format!("{XSD}{datatype}"))))
+        .prop_map(move |value| {
+            Literal::new_typed_literal(value, named(&format!("{XSD}{datatype}")))
+        })
         .boxed()
 }
 
@@ -422,7 +428,10 @@ fn property(any_object: BoxedStrategy<Object>) -> BoxedStrategy<(NamedNode, Vec<
     prop::sample::select(PREDICATES)
         .prop_flat_map(move |(predicate, kind)| {
             let value = prop_oneof![3 => usual(kind), 1 => any_object.clone()];
-            (Just(named(predicate)), prop::collection::vec(value, 1..4))
+            (
+                Just(named(&FACTS.expand(predicate))),
+                prop::collection::vec(value, 1..4),
+            )
         })
         .boxed()
 }
@@ -506,7 +515,9 @@ impl Builder {
                             self.blanks.push(b.clone());
                             b.into()
                         }
-                        Kind::Fragment => named(&format!("{}#n{}", self.root.as_str(), self.count)).into(),
+                        Kind::Fragment => {
+                            named(&format!("{}#n{}", self.root.as_str(), self.count)).into()
+                        }
                         Kind::Linked => named(&format!("{BASE}commons/c{}", self.count)).into(),
                     };
                     self.add(id.clone(), inner);
@@ -536,7 +547,7 @@ impl Builder {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 160,
+        cases: 1000,
         // Failures are kept as named regression tests below, not in files beside this one.
         failure_persistence: None,
         ..ProptestConfig::default()
@@ -565,9 +576,17 @@ fn a_type_that_is_a_blank_node_a_literal_or_a_described_node_reads_back() {
         triple(root.clone(), RDF_TYPE, named(&format!("{TL}Place"))),
         triple(root.clone(), RDF_TYPE, class.clone()),
         triple(root.clone(), RDF_TYPE, Literal::new_simple_literal("Place")),
-        triple(class, "http://www.w3.org/2000/01/rdf-schema#label", Literal::from("c")),
+        triple(
+            class,
+            "http://www.w3.org/2000/01/rdf-schema#label",
+            Literal::from("c"),
+        ),
         // A class of its own, described in the resource.
-        triple(root.clone(), RDF_TYPE, named(&format!("{BASE}places/p#Kind"))),
+        triple(
+            root.clone(),
+            RDF_TYPE,
+            named(&format!("{BASE}places/p#Kind")),
+        ),
         triple(
             named(&format!("{BASE}places/p#Kind")),
             &format!("{TL}unknownProperty"),
@@ -583,8 +602,16 @@ fn integers_beyond_two_to_the_53_stay_exact() {
     let root = named(&format!("{BASE}places/p"));
     let big = |n: &str| Literal::new_typed_literal(n, named(&format!("{XSD}integer")));
     let triples = vec![
-        triple(root.clone(), &format!("{TL}monthsAfterStart"), big("9007199254740993")),
-        triple(root.clone(), &format!("{TL}unknown"), big("-9223372036854775808")),
+        triple(
+            root.clone(),
+            &format!("{TL}monthsAfterStart"),
+            big("9007199254740993"),
+        ),
+        triple(
+            root.clone(),
+            &format!("{TL}unknown"),
+            big("-9223372036854775808"),
+        ),
         triple(root.clone(), &format!("{TL}small"), big("9007199254740991")),
     ];
     let document = check_round_trip(&processor, &triples, &root);
@@ -701,7 +728,7 @@ impl ContextFacts {
 fn fixture_resources_match_the_processor() {
     let store = fixture_store();
     let processor = Processor::new();
-    let facts = ContextFacts::read();
+    let facts = &*FACTS;
     let meta = NamedNodeRef::new_unchecked("http://lieux.test/graphs/meta");
     let mut subjects: Vec<NamedNode> = store
         .quads_for_pattern(None, None, None, None)
@@ -717,11 +744,15 @@ fn fixture_resources_match_the_processor() {
         .into_iter()
         .collect();
     subjects.sort();
-    assert!(subjects.len() >= 20, "fixture resources: {}", subjects.len());
+    assert!(
+        subjects.len() >= 20,
+        "fixture resources: {}",
+        subjects.len()
+    );
     let mut shapes = HashSet::new();
     for subject in &subjects {
-        let triples = lieux_communs::resources::describe(&store, subject.as_ref(), meta)
-            .expect("describe");
+        let triples =
+            lieux_communs::resources::describe(&store, subject.as_ref(), meta).expect("describe");
         assert!(!triples.is_empty(), "{subject}");
         let ours = check_round_trip(&processor, &triples, subject);
         let theirs = processor.compact(&ours);
@@ -738,7 +769,17 @@ fn fixture_resources_match_the_processor() {
         }
     }
     // The fixtures exercise coerced terms, sets and language maps, not only plain strings.
-    for key in ["type", "name", "website", "placeType", "amount", "usesCommons"] {
-        assert!(shapes.contains(key), "no fixture resource has {key}: {shapes:?}");
+    for key in [
+        "type",
+        "name",
+        "website",
+        "placeType",
+        "amount",
+        "usesCommons",
+    ] {
+        assert!(
+            shapes.contains(key),
+            "no fixture resource has {key}: {shapes:?}"
+        );
     }
 }

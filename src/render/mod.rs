@@ -357,13 +357,19 @@ fn node_id(node: &NamedOrBlankNode) -> String {
 /// Triples by subject, predicates sorted so that the output is stable.
 struct Index<'a> {
     by_subject: HashMap<NamedOrBlankNode, BTreeMap<&'a str, Vec<Term>>>,
+    /// The IRIs among the subjects, to look a named object up without building a key.
+    named_subjects: HashSet<&'a str>,
 }
 
 impl<'a> Index<'a> {
     fn new(triples: &'a [Triple]) -> Self {
         let mut by_subject: HashMap<NamedOrBlankNode, BTreeMap<&'a str, Vec<Term>>> =
             HashMap::new();
+        let mut named_subjects = HashSet::new();
         for t in triples {
+            if let NamedOrBlankNode::NamedNode(n) = &t.subject {
+                named_subjects.insert(n.as_str());
+            }
             let objects = by_subject
                 .entry(t.subject.clone())
                 .or_default()
@@ -373,12 +379,13 @@ impl<'a> Index<'a> {
                 objects.push(t.object.clone());
             }
         }
-        Self { by_subject }
+        Self {
+            by_subject,
+            named_subjects,
+        }
     }
 
     fn has_subject(&self, node: &NamedNode) -> bool {
-        self.by_subject
-            .keys()
-            .any(|s| matches!(s, NamedOrBlankNode::NamedNode(n) if n == node))
+        self.named_subjects.contains(node.as_str())
     }
 }
