@@ -7,10 +7,10 @@ use crate::config::Config;
 use crate::rdf::Contexts;
 use crate::render::Compactor;
 use crate::self_description::SelfDescription;
-use crate::validation::Validator;
 use crate::sparql::service::AllowListServiceHandler;
 use crate::sparql::QueryEngine;
 use crate::store::AppStore;
+use crate::validation::Validator;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -42,7 +42,10 @@ fn a_charset_other_than_utf8_is_refused_and_said() {
     assert_eq!(answer.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let problem: Value = answer.json().unwrap();
     let detail = problem["detail"].as_str().unwrap();
-    assert!(detail.contains("charset") && detail.contains("UTF-8"), "{detail}");
+    assert!(
+        detail.contains("charset") && detail.contains("UTF-8"),
+        "{detail}"
+    );
     // The same body declared UTF-8 is read.
     let answer = client()
         .post(server.url("/places"))
@@ -51,7 +54,12 @@ fn a_charset_other_than_utf8_is_refused_and_said() {
         .body("@prefix tl: <https://w3id.org/tiers-lieux/ns#> . [] a tl:Place ; tl:name \"Caf\u{e9} des communs\" .")
         .send()
         .unwrap();
-    assert_eq!(answer.status(), StatusCode::CREATED, "{}", answer.text().unwrap());
+    assert_eq!(
+        answer.status(),
+        StatusCode::CREATED,
+        "{}",
+        answer.text().unwrap()
+    );
 }
 
 #[test]
@@ -65,7 +73,12 @@ fn the_bearer_scheme_is_read_in_any_case() {
             .body(place(&server, name).to_string())
             .send()
             .unwrap();
-        assert_eq!(answer.status(), StatusCode::CREATED, "{scheme}: {}", answer.text().unwrap());
+        assert_eq!(
+            answer.status(),
+            StatusCode::CREATED,
+            "{scheme}: {}",
+            answer.text().unwrap()
+        );
     }
     let refused = client()
         .post(server.url("/places"))
@@ -121,7 +134,10 @@ fn bodies_over_the_limit_are_413_problems_even_when_announced() {
         "application/problem+json"
     );
     let problem: Value = answer.json().unwrap();
-    assert!(problem["detail"].as_str().unwrap().contains("1000"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("1000"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -172,7 +188,11 @@ fn every_documented_operation_is_routed() {
             let status = answer.status();
             let body = answer.text().unwrap_or_default();
             // The router's fallbacks: no route (404 "no resource at …") or no method (405).
-            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {concrete}");
+            assert_ne!(
+                status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {concrete}"
+            );
             assert!(
                 !body.contains("no resource at"),
                 "{method} {concrete} is documented but not routed"
@@ -185,9 +205,6 @@ fn every_documented_operation_is_routed() {
         .as_str()
         .unwrap();
     assert_eq!(pattern, lieux_communs::writes::SLUG_PATTERN);
-    let outside = client()
-        .get(server.url("/places/a%20b"))
-        .send()
-        .unwrap();
+    let outside = client().get(server.url("/places/a%20b")).send().unwrap();
     assert_eq!(outside.status(), StatusCode::NOT_FOUND);
 }

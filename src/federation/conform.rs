@@ -5,9 +5,9 @@
 
 use super::record::Record;
 use crate::validation::Validator;
-use shacl::{Path, ValidationResult};
 use crate::vocab;
 use oxigraph::model::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple, TripleRef};
+use shacl::{Path, ValidationResult};
 
 /// What makes a record what it is: a value refused here is a record skipped.
 const IDENTIFYING: &[NamedNodeRef<'static>] = &[vocab::NAME, vocab::RDF_TYPE];

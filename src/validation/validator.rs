@@ -29,10 +29,7 @@ impl Validator {
     pub fn bundled_or(folder: Option<&Path>) -> anyhow::Result<Self> {
         match folder {
             Some(folder) => Self::load(folder),
-            None => Self::from_documents(&crate::bundled::documents(
-                crate::bundled::SHAPES,
-                None,
-            )?),
+            None => Self::from_documents(&crate::bundled::documents(crate::bundled::SHAPES, None)?),
         }
     }
 

@@ -4,11 +4,11 @@
 
 use super::{Write, WriteError};
 use crate::commits::{touch, Key};
-use crate::validation::Validator;
-use shacl::ValidationReport;
 use crate::store::{now_literal, AppStore};
+use crate::validation::Validator;
 use crate::vocab;
 use oxigraph::model::{Graph, NamedNode, NamedOrBlankNode, Quad};
+use shacl::ValidationReport;
 
 /// From this many added triples on, a write that only adds goes through the bulk loader.
 const BULK_WRITE_TRIPLES: usize = 10_000;

@@ -11,8 +11,8 @@ pub use payload::resource_triples;
 pub use slugs::{is_path_slug, slugify, SLUG_PATTERN};
 
 use crate::validation::Change;
-use shacl::ValidationReport;
 use oxigraph::model::NamedNode;
+use shacl::ValidationReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
