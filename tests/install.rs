@@ -68,9 +68,11 @@ impl Server {
         });
         let mut logged = Vec::new();
         loop {
-            let line = lines
-                .recv_timeout(Duration::from_secs(60))
-                .unwrap_or_else(|_| panic!("the server did not start; it logged:\n{logged:#?}"));
+            let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("the server did not start; it logged:\n{logged:#?}");
+            };
             logged.push(line.clone());
             if let Some(at) = line.find("http://127.0.0.1:") {
                 let url = line[at..]

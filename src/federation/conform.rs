@@ -24,7 +24,7 @@ pub fn conform(validator: &Validator, record: &mut Record) -> Result<(), String>
         let violations: Vec<&ValidationResult> = report
             .results
             .iter()
-            .filter(|r| r.severity.as_ref() == vocab::sh::VIOLATION)
+            .filter(|r| r.severity.as_ref() == shacl::vocab::VIOLATION)
             .collect();
         if violations.is_empty() {
             return Ok(());

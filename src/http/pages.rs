@@ -398,7 +398,7 @@ fn funding_rows(
 /// French labels of the context's terms, from the ontology's `rdfs:label`s.
 fn term_labels(state: &AppState) -> HashMap<String, String> {
     let mut by_iri: HashMap<&str, &str> = HashMap::new();
-    for t in &state.meta.ontology {
+    for t in &state.described.ontology {
         if t.predicate == vocab::RDFS_LABEL {
             if let (oxigraph::model::NamedOrBlankNode::NamedNode(s), Term::Literal(l)) =
                 (&t.subject, &t.object)

@@ -352,7 +352,7 @@ pub fn resource(site: &Site<'_>, page: &ResourcePage<'_>, document: &Value) -> S
         p.kind { (page.class_label) " · " code { (page.iri) } }
         dl.properties {
             @for (key, value) in map {
-                @if !HIDDEN.contains(&key.as_str()) && !(key == "budgetLine" && !budget_lines.is_empty()) {
+                @if !HIDDEN.contains(&key.as_str()) && (key != "budgetLine" || budget_lines.is_empty()) {
                     dt { (page.labels.get(key).map(String::as_str).unwrap_or(key)) }
                     dd { (value_html(site, page.labels, value)) }
                 }
@@ -514,7 +514,7 @@ pub fn number(value: f64) -> String {
     let digits = whole.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(c);
