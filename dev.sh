@@ -4,7 +4,8 @@
 #   ./dev.sh test [ARGS…]       the whole test suite (what the repository holds, nothing outside it)
 #   ./dev.sh conformance DIR    the W3C suites kept outside the repository (the folder of the W3C suites)
 #   ./dev.sh cli COMMAND …      any other lieux-communs command (load, export, validate, generate, harvest)
-#   ./dev.sh bench [WHICH]      the benchmarks (figures written under bench-results/)
+#   ./dev.sh bench [WHICH]      the benchmarks (figures written under bench-results/): sparql, shacl,
+#                               api; peers (Virtuoso side by side), fuzz, crash, soak
 #   ./dev.sh deb                a Debian package of a release build (deploy/, Cargo.toml's metadata)
 #   ./dev.sh samples DIR        every harvester on the real partner exports of DIR
 #   ./dev.sh screens            screenshots of the web pages under bench-results/screens/
@@ -67,9 +68,10 @@ cargo_deb() {
 # the installed configuration, and purges it. systemd runs the unit where it is the init system.
 deb_check() {
   command -v dpkg >/dev/null || die "deb-check needs dpkg (Debian or Ubuntu)"
-  cargo build --bin lieux-communs
-  # The test build's binary, packaged as a release's would be (cargo-deb warns about the dev
-  # profile: a release profile here would compile RocksDB once more).
+  # The test build's binary (built with the tests' features: `cargo build --bin` alone would
+  # resolve other features for shared dependencies and compile RocksDB once more), packaged as
+  # a release's would be (cargo-deb warns about the dev profile).
+  cargo test --workspace --all-targets --no-run -q
   cargo deb -q --profile dev --no-build --no-strip --fast -o "$CARGO_TARGET_DIR/debian/" >/dev/null
   local deb; deb="$(ls -t "$CARGO_TARGET_DIR"/debian/lieux-communs_*.deb | head -1)"
   dpkg -i "$deb" >/dev/null
@@ -147,7 +149,12 @@ case "${1:-}" in
     command -v wrk >/dev/null || apt_install "the API benchmark drives the server with wrk" wrk python3-venv
     # Measured on a release build, as a deployment runs: the first time, it compiles RocksDB
     # once more (10–25 minutes on 2 cores), next to the build of serve and test.
-    exec cargo bench --bench bench -- "$@" ;;
+    case "${1:-}" in
+      # peers installs Virtuoso from Debian's packages itself; fuzz, crash and soak drive the
+      # server's surfaces and its process.
+      peers|fuzz|crash|soak) which="$1"; shift; exec cargo bench --bench "$which" -- "$@" ;;
+      *) exec cargo bench --bench bench -- "$@" ;;
+    esac ;;
   samples)
     shift
     [ $# -eq 1 ] || die "usage: ./dev.sh samples FOLDER (real partner exports, kept outside the repository)"

@@ -4,44 +4,15 @@
 //! Without `--bench` (as in `cargo test --all-targets`) this target only checks that it builds
 //! and exits: timings belong here, not in tests.
 
+mod support;
+
 use lieux_communs::config::Config;
 use lieux_communs::generate::{self, Sizes};
 use lieux_communs::sparql::parse_query;
 use oxigraph::model::GraphName;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
-
-const TL: &str = "PREFIX tl: <https://w3id.org/tiers-lieux/ns#>\n";
-
-/// The six partner queries of the issue, over the synthetic dataset.
-fn queries(base: &str) -> Vec<(&'static str, String)> {
-    vec![
-        (
-            "places of a network with address",
-            format!("{TL}SELECT ?place ?name ?street ?postal ?town WHERE {{ ?place tl:memberOf <{base}networks/synthetic-network-02> ; tl:name ?name ; tl:address ?a . ?a tl:streetAddress ?street ; tl:postalCode ?postal ; tl:locality ?town }}"),
-        ),
-        (
-            "commons with pledged totals",
-            format!("{TL}SELECT ?commons (SUM(?amount) AS ?total) (COUNT(?pledge) AS ?pledges) WHERE {{ ?pledge a tl:Pledge ; tl:pledgedTo ?commons ; tl:amount ?amount }} GROUP BY ?commons ORDER BY DESC(?total) LIMIT 50"),
-        ),
-        (
-            "name filter",
-            format!("{TL}SELECT ?place ?name WHERE {{ ?place a tl:Place ; tl:name ?name FILTER(CONTAINS(LCASE(?name), \"lyon 12\")) }}"),
-        ),
-        (
-            "describe one place",
-            format!("DESCRIBE <{base}places/synthetic-place-0042>"),
-        ),
-        (
-            "places per region",
-            format!("{TL}SELECT ?region (COUNT(?place) AS ?n) WHERE {{ ?place a tl:Place ; tl:address/tl:region ?region }} GROUP BY ?region ORDER BY ?region"),
-        ),
-        (
-            "construct one network's subgraph",
-            format!("{TL}CONSTRUCT {{ ?place ?p ?o }} WHERE {{ ?place tl:memberOf <{base}networks/synthetic-network-05> ; ?p ?o }}"),
-        ),
-    ]
-}
+use support::queries;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -60,8 +31,7 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    let out_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench-results");
-    std::fs::create_dir_all(&out_dir)?;
+    let out_dir = support::results_dir()?;
     let wanted = |name: &str| {
         let named: Vec<&String> = args
             .iter()
@@ -93,6 +63,8 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     let config = Config {
         store: store_dir.clone(),
         base_iri: base.clone(),
+        // Evaluation measured, not the answers kept between commits.
+        kept_answers_bytes: 0,
         ..Config::default()
     };
     let state = lieux_communs::build_state(config)?;
@@ -154,7 +126,7 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
             let parsed = parse_query(&query, &base, &[], &[]).unwrap();
             let format = parsed.form.result_format(None, None).unwrap();
             let body = runtime
-                .block_on(engine.execute(&store, parsed, format))
+                .block_on(engine.execute(&store, parsed, format, "bench"))
                 .unwrap();
             assert!(!body.is_empty());
         });
@@ -211,12 +183,8 @@ fn shacl_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     use oxigraph::model::{Graph, Triple};
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let base = lieux_communs::vocab::Base::new("http://localhost:8080/");
-    let quads = generate::generate(&base, &Sizes::default(), 42, &GraphName::DefaultGraph);
     let data_file = std::env::temp_dir().join("lieux-communs-bench-synthetic.nt");
-    std::fs::write(
-        &data_file,
-        lieux_communs::rdf::serialize_quads(&quads, oxigraph::io::RdfFormat::NTriples)?,
-    )?;
+    let quads = support::synthetic_ntriples(&base, &data_file)?;
     let graph: Graph = quads.iter().map(|q| Triple::from(q.clone())).collect();
     let started = Instant::now();
     let validator = Validator::load(&root.join("shapes"))?;

@@ -71,10 +71,17 @@ impl App {
     }
 
     /// [`App::open`], then the ontology brought in line with the one carried and, on a new
-    /// store, the fixtures loaded: what `serve` starts with.
+    /// store, the fixtures loaded, and the in-memory copy SPARQL queries run on: what `serve`
+    /// starts with.
     pub fn start(config: Config) -> anyhow::Result<Self> {
         let app = Self::open(config)?;
         app.store.bootstrap(&app.config, &app.contexts)?;
+        let started = std::time::Instant::now();
+        app.store.replica.enable(&app.store.store)?;
+        tracing::info!(
+            ms = started.elapsed().as_millis(),
+            "in-memory copy of the store made for SPARQL queries"
+        );
         Ok(app)
     }
 }
@@ -87,6 +94,7 @@ fn query_engine(config: &Config, roots: Arc<Vec<reqwest::Certificate>>) -> Query
     let mut engine = QueryEngine::new(timeout);
     engine.max_result_bytes = config.max_result_bytes;
     engine.set_max_running(config.max_running_queries);
+    engine.set_kept_answers(config.kept_answers_bytes);
     engine.with_service_handler(move || {
         Box::new(AllowListServiceHandler::new(
             allowed.clone(),

@@ -26,12 +26,19 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Largest SPARQL answer served (it is built in memory before it is sent).
     pub max_result_bytes: usize,
-    /// SPARQL queries evaluated at once; more are answered 503. Bounds the threads that
-    /// queries past their timeout can hold (see `sparql::QueryEngine::execute`).
+    /// SPARQL queries evaluated at once, each in a process of its own; when all run, a new
+    /// query takes the slot of the oldest query of the busiest client (see `sparql::slots`).
     pub max_running_queries: usize,
+    /// Connections served at once; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// The longest a client may take to send a request's headers, and to start its next
+    /// request on a kept-alive connection.
+    pub header_timeout_s: u64,
     /// Memory for resource representations kept between reads (until the next commit);
     /// 0: each GET renders the resource again.
     pub kept_representations_bytes: usize,
+    /// Memory for SPARQL answers kept until the next commit; 0: every query is evaluated.
+    pub kept_answers_bytes: usize,
     /// Folders read at start-up instead of the files the binary carries (see `bundled`).
     pub shapes_dir: Option<PathBuf>,
     pub fixtures_dir: Option<PathBuf>,
@@ -95,7 +102,10 @@ impl Default for Config {
             max_body_bytes: 10_000_000,
             max_result_bytes: 100_000_000,
             max_running_queries: 16,
+            max_connections: 1024,
+            header_timeout_s: 10,
             kept_representations_bytes: 32 * 1024 * 1024,
+            kept_answers_bytes: 64 * 1024 * 1024,
             shapes_dir: None,
             fixtures_dir: None,
             ontology_dir: None,

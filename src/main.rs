@@ -221,6 +221,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 lieux_communs::http::serve(listener, state).await?;
                 anyhow::Ok(())
             })?;
+            // A query still evaluated in this process (one that calls SERVICE) is not waited
+            // for past this.
+            runtime.shutdown_timeout(std::time::Duration::from_secs(2));
             Ok(ExitCode::SUCCESS)
         }
         Command::Load {
@@ -246,14 +249,17 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 ProgressStyle::with_template("{bar:40} {pos}/{len} files {msg}")
                     .expect("valid progress template"),
             );
-            let count = app.load_files(&files, &graph, format, &contexts, |path| {
+            let loaded = app.load_files(&files, &graph, format, &contexts, |path| {
                 bar.set_message(path.display().to_string());
                 bar.inc(1);
             })?;
             bar.finish_and_clear();
             eprintln!(
-                "loaded {count} quads from {} file(s) into {graph}",
-                files.len()
+                "read {} quads from {} file(s); added {} to {graph} ({} already there or repeated)",
+                loaded.read,
+                files.len(),
+                loaded.added,
+                loaded.read - loaded.added
             );
             Ok(ExitCode::SUCCESS)
         }

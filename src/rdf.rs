@@ -1,6 +1,7 @@
 //! RDF in and out: media types and content negotiation, parsing any RDF syntax (JSON-LD only
 //! with the bundled contexts), serialization.
 
+use crate::nesting::{too_deep, Syntax};
 use crate::vocab;
 use oxigraph::io::{
     JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParseError, RdfParser, RdfSerializer,
@@ -228,47 +229,17 @@ impl From<RdfParseError> for SyntaxError {
     }
 }
 
-/// JSON deeper than this is refused before parsing: no document of ours nests beyond a dozen
-/// levels, and a hostile one nested thousands deep must not exhaust a parser's stack.
-pub const MAX_JSON_DEPTH: usize = 128;
-
-/// Finds where a JSON text nests deeper than `max`, without parsing it.
-fn json_too_deep(data: &[u8], max: usize) -> Option<SyntaxError> {
-    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
-    let (mut line, mut column) = (1u64, 0u64);
-    for &byte in data {
-        if byte == b'\n' {
-            line += 1;
-            column = 0;
-        } else if byte & 0xC0 != 0x80 {
-            column += 1;
-        }
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'{' | b'[' => {
-                depth += 1;
-                if depth > max {
-                    return Some(SyntaxError {
-                        message: format!("JSON nested more than {max} levels deep"),
-                        line: Some(line),
-                        column: Some(column),
-                    });
-                }
-            }
-            b'}' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
+impl From<crate::nesting::TooDeep> for SyntaxError {
+    fn from(deep: crate::nesting::TooDeep) -> Self {
+        Self {
+            message: format!(
+                "nested more than {} levels deep: refused before parsing",
+                deep.max
+            ),
+            line: Some(deep.line),
+            column: Some(deep.column),
         }
     }
-    None
 }
 
 /// Parses a whole document in memory, so that a syntax error anywhere leaves nothing behind.
@@ -293,10 +264,13 @@ pub fn parse(
     if force_graph {
         parser = parser.without_named_graphs();
     }
-    if matches!(format, RdfFormat::JsonLd { .. }) {
-        if let Some(error) = json_too_deep(data, MAX_JSON_DEPTH) {
-            return Err(error);
-        }
+    let syntax = match format {
+        RdfFormat::JsonLd { .. } => Some(Syntax::Json),
+        RdfFormat::Turtle | RdfFormat::TriG | RdfFormat::N3 => Some(Syntax::Terse),
+        _ => None,
+    };
+    if let Some(deep) = syntax.and_then(|syntax| too_deep(data, syntax)) {
+        return Err(deep.into());
     }
     parser = parser.rename_blank_nodes();
     let mut quads = Vec::new();
@@ -390,14 +364,6 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.message.contains("not allowed"), "{err}");
-    }
-
-    #[test]
-    fn deep_json_is_refused_with_its_position() {
-        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let err = json_too_deep(deep.as_bytes(), MAX_JSON_DEPTH).unwrap();
-        assert_eq!((err.line, err.column), (Some(1), Some(129)));
-        assert!(json_too_deep(br#"{"a": "[[[[[[", "b": [[1]]}"#, 3).is_none());
     }
 
     #[test]

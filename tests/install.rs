@@ -5,30 +5,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
+use common::process::{Server, TempDir};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-/// An empty folder of its own under the system's temporary folder, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("lieux-communs-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use std::process::Command;
 
 /// The built binary, copied into `dir`: nothing of the checkout is beside it.
 fn installed_binary(dir: &TempDir) -> PathBuf {
@@ -37,86 +16,17 @@ fn installed_binary(dir: &TempDir) -> PathBuf {
     target
 }
 
-/// A server run from `dir`, and every line it logs.
-struct Server {
-    child: Child,
-    url: String,
-    lines: mpsc::Receiver<String>,
-    logged: Vec<String>,
-}
-
-impl Server {
-    fn start(dir: &TempDir, args: &[&str]) -> Self {
-        let mut child = Command::new(installed_binary(dir))
-            .current_dir(&dir.0)
-            .args(["serve", "--memory", "--bind", "127.0.0.1:0"])
-            .args(args)
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let (tx, lines) = mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut logged = Vec::new();
-        loop {
-            let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the server did not start; it logged:\n{logged:#?}");
-            };
-            logged.push(line.clone());
-            if let Some(at) = line.find("http://127.0.0.1:") {
-                let url = line[at..]
-                    .split(|c: char| c.is_whitespace() || c == '"')
-                    .next()
-                    .unwrap()
-                    .to_owned();
-                return Self {
-                    child,
-                    url,
-                    lines,
-                    logged,
-                };
-            }
-        }
-    }
-
-    fn get(&self, path: &str, accept: &str) -> reqwest::blocking::Response {
-        common::client()
-            .get(format!("{}{path}", self.url))
-            .header("accept", accept)
-            .send()
-            .unwrap()
-    }
-
-    /// Every line logged so far.
-    fn logged(&mut self) -> &[String] {
-        std::thread::sleep(Duration::from_millis(200));
-        self.logged.extend(self.lines.try_iter());
-        &self.logged
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The copied binary, serving an in-memory store from `dir`.
+fn start(dir: &TempDir, args: &[&str]) -> Server {
+    let mut all = vec!["--memory"];
+    all.extend_from_slice(args);
+    Server::start(&installed_binary(dir), &dir.0, &all, &[])
 }
 
 #[test]
 fn a_copied_binary_serves_what_it_carries_from_an_empty_folder() {
     let dir = TempDir::new("install");
-    let mut server = Server::start(&dir, &[]);
+    let mut server = start(&dir, &[]);
 
     let context = server.get("/context.jsonld", "application/ld+json");
     assert_eq!(context.status(), 200);
@@ -159,7 +69,7 @@ fn a_copied_binary_serves_what_it_carries_from_an_empty_folder() {
 #[test]
 fn json_logs_are_one_object_a_line() {
     let dir = TempDir::new("json-logs");
-    let mut server = Server::start(&dir, &["--log-format", "json"]);
+    let mut server = start(&dir, &["--log-format", "json"]);
     assert_eq!(server.get("/health", "application/json").status(), 200);
     let logged = server.logged().to_vec();
     assert!(logged.len() >= 2, "{logged:#?}");

@@ -1984,19 +1984,31 @@ fn bodies_over_the_limit_are_413() {
     big["description"] = json!("bla ".repeat(limit / 2));
     let body = big.to_string();
     assert!(body.len() > limit);
-    let problem = assert_refused(
-        &server,
+    let before = quad_count(&server, &http);
+    let answer = send(write(
         &http,
-        write(
-            &http,
-            reqwest::Method::POST,
-            &server.url("/places"),
-            Some(RFFLAB_TOKEN),
-            Some(JSON_LD),
-            body.clone(),
-        ),
+        reqwest::Method::POST,
+        &server.url("/places"),
+        Some(RFFLAB_TOKEN),
+        Some(JSON_LD),
+        body.clone(),
+    ));
+    let problem = assert_problem(
+        &answer,
         StatusCode::PAYLOAD_TOO_LARGE,
         "a body over the limit",
+    );
+    // The unread rest of the body makes the connection unusable: the client must not reuse it
+    // (it would lose the next request, as the store count below would).
+    assert_eq!(
+        answer.header("connection").as_deref(),
+        Some("close"),
+        "a 413 closes the connection"
+    );
+    assert_eq!(
+        quad_count(&server, &http),
+        before,
+        "a body over the limit: the store changed"
     );
     assert!(
         problem["detail"]

@@ -85,7 +85,7 @@ impl From<QueryError> for Error {
         match e {
             QueryError::NotAcceptable(offered) => Self::NotAcceptable(offered),
             QueryError::Timeout(timeout) => Self::Timeout(timeout),
-            QueryError::Busy => Self::Busy(e.to_string()),
+            QueryError::Busy | QueryError::Evicted => Self::Busy(e.to_string()),
             QueryError::Internal(cause) => Self::Internal(cause),
             QueryError::Syntax(_)
             | QueryError::InvalidGraph { .. }

@@ -86,3 +86,23 @@ pub fn prefers_minimal(headers: &HeaderMap) -> bool {
         .typed_get::<Prefer>()
         .is_some_and(|prefer| prefer.return_minimal)
 }
+
+/// Who sent the request, for sharing query slots fairly: the peer's IP address, or "local"
+/// when the router is served without connection information (in-process callers).
+pub struct Peer(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or_else(|| "local".to_owned(), |info| info.0.ip().to_string()),
+        ))
+    }
+}

@@ -10,6 +10,7 @@ pub mod pages;
 pub mod representations;
 pub mod resources;
 pub mod routes;
+mod serve;
 pub mod sparql;
 pub mod store;
 pub mod validate;
@@ -207,7 +208,9 @@ pub fn with_type(media_type: &str, body: impl Into<Body>) -> Response {
 }
 
 /// Bodies over the limit (tower-http answers 413 itself when Content-Length tells) and requests
-/// past their time (408) get a problem body like every other error.
+/// past their time (408) get a problem body like every other error. Both leave the rest of the
+/// body unread, so the connection cannot carry another request: `Connection: close` tells the
+/// client, whose pool would otherwise reuse it and lose its next request (RFC 9112, 9.6).
 async fn problem_for_layers(
     axum::extract::State(limit): axum::extract::State<usize>,
     request: axum::extract::Request,
@@ -218,13 +221,22 @@ async fn problem_for_layers(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"application/problem+json"));
-    match response.status() {
+    let mut response = match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE if !is_problem => {
             Error::PayloadTooLarge(limit).into_response()
         }
         StatusCode::REQUEST_TIMEOUT if !is_problem => Error::RequestTimeout.into_response(),
         _ => response,
+    };
+    if matches!(
+        response.status(),
+        StatusCode::PAYLOAD_TOO_LARGE | StatusCode::REQUEST_TIMEOUT
+    ) {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
+    response
 }
 
 /// Every route of the service, module by module (the router and `/openapi.json` read it).
@@ -286,34 +298,4 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> impl IntoResponse {
     Error::NotFound(format!("no resource at {method} {}", uri.path()))
 }
 
-/// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    crate::federation::schedule::spawn_harvests(
-        &state.harvester(),
-        &state.config.harvests,
-        &state.harvests,
-    );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutting down");
-}
+pub use serve::serve;

@@ -193,7 +193,7 @@ pub async fn list(
     };
     let member_values: Vec<Value> = members
         .iter()
-        .skip((page - 1) * limit)
+        .skip((page - 1).saturating_mul(limit))
         .take(limit)
         .map(|m| {
             let mut member = json!({ "id": m.iri.as_str(), "type": collection.class_term() });

@@ -2,14 +2,15 @@
 //! token. Without a query, GET answers the service description.
 
 use super::error::{Error, Result};
+use super::headers::{not_modified, Peer};
 use super::openapi::{problem, query_param};
 use super::routes::{operation, route, Route};
 use super::{accept, with_type, AppState};
 use crate::sparql::{self, parse_query};
 use axum::body::Body;
 use axum::extract::{RawQuery, State};
-use axum::http::Method;
 use axum::http::{header, HeaderMap};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use serde_json::json;
 
@@ -58,6 +59,7 @@ impl Params {
 pub async fn get(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    peer: Peer,
     headers: HeaderMap,
 ) -> Result<Response> {
     let mut params = Params::parse(raw.unwrap_or_default().as_bytes());
@@ -67,7 +69,7 @@ pub async fn get(
         ));
     }
     match Params::single(std::mem::take(&mut params.query), "query")? {
-        Some(query) => run_query(&state, &headers, query, params).await,
+        Some(query) => run_query(&state, &headers, &peer, query, params).await,
         None if super::pages::wants_html(&headers) => Ok(super::pages::sparql_editor(&state)),
         None => super::graph_response(&headers, state.described.service()),
     }
@@ -76,6 +78,7 @@ pub async fn get(
 pub async fn post(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    peer: Peer,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response> {
@@ -104,7 +107,7 @@ pub async fn post(
             let query = Params::single(std::mem::take(&mut params.query), "query")?;
             let update = Params::single(std::mem::take(&mut params.update), "update")?;
             match (query, update) {
-                (Some(query), None) => run_query(&state, &headers, query, params).await,
+                (Some(query), None) => run_query(&state, &headers, &peer, query, params).await,
                 (None, Some(update)) => run_update(&state, &headers, &update, &params).await,
                 (Some(_), Some(_)) => Err(Error::BadRequest(
                     "the request has both 'query' and 'update'; send one operation".into(),
@@ -120,7 +123,7 @@ pub async fn post(
                     "a direct POST carries the query in its body, not also in the URL".into(),
                 ));
             }
-            run_query(&state, &headers, utf8(&body)?, url_params).await
+            run_query(&state, &headers, &peer, utf8(&body)?, url_params).await
         }
         "application/sparql-update" => {
             run_update(&state, &headers, &utf8(&body)?, &url_params).await
@@ -139,6 +142,7 @@ pub async fn post(
 async fn run_query(
     state: &AppState,
     headers: &HeaderMap,
+    peer: &Peer,
     query: String,
     params: Params,
 ) -> Result<Response> {
@@ -151,8 +155,33 @@ async fn run_query(
     let format = parsed
         .form
         .result_format(accept(headers), params.format.as_deref())?;
-    let body = state.engine.execute(&state.store, parsed, format).await?;
-    Ok(with_type(format.media_type(), body))
+    let tag = state.engine.tag(&state.store, &parsed, format);
+    let tag = tag.and_then(|t| header::HeaderValue::from_str(&t).ok());
+    if let Some(tag) = tag.as_ref().filter(|t| not_modified(headers, t)) {
+        return Ok(revalidated(super::empty(StatusCode::NOT_MODIFIED), tag));
+    }
+    let body = state
+        .engine
+        .execute(&state.store, parsed, format, &peer.0)
+        .await?;
+    let response = with_type(format.media_type(), body);
+    Ok(match &tag {
+        Some(tag) => revalidated(response, tag),
+        None => response,
+    })
+}
+
+/// An answer that caches may keep, but must check again (`If-None-Match`) before reusing:
+/// any commit changes it.
+fn revalidated(mut response: Response, tag: &header::HeaderValue) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::ETAG, tag.clone());
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, no-cache"),
+    );
+    headers.insert(header::VARY, header::HeaderValue::from_static("Accept"));
+    response
 }
 
 async fn run_update(

@@ -1,13 +1,18 @@
 //! Queries evaluated on the store, bounded: a timeout, a number of queries running at once, a
 //! largest answer.
 
+use super::cache::{self, AnswerCache};
+use super::isolated::Outcome;
 use super::results::{evaluation_error, serialize_results, too_large};
+use super::slots::Slots;
 use super::{ParsedQuery, QueryError, ResultFormat};
 use crate::store::AppStore;
+use bytes::Bytes;
 use oxigraph::model::{GraphName, NamedOrBlankNode};
 use oxigraph::sparql::{
     CancellationToken, DefaultServiceHandler, QueryEvaluationError, SparqlEvaluator,
 };
+use oxigraph::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,6 +28,9 @@ pub struct QueryEngine {
     /// One permit per query being evaluated; a query past its timeout keeps its own until
     /// its thread ends.
     running: Arc<tokio::sync::Semaphore>,
+    /// The same number of slots for queries in child processes, which can be taken back.
+    slots: Arc<Slots>,
+    cache: Arc<AnswerCache>,
     service_handler: Option<Arc<dyn Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync>>,
 }
 
@@ -43,13 +51,21 @@ impl QueryEngine {
             timeout,
             max_result_bytes: 100_000_000,
             running: Arc::new(tokio::sync::Semaphore::new(16)),
+            slots: Arc::new(Slots::new(16)),
+            cache: Arc::new(AnswerCache::new(64 << 20)),
             service_handler: None,
         }
+    }
+
+    /// Memory for answers kept until the next commit (0: none).
+    pub fn set_kept_answers(&mut self, bytes: usize) {
+        self.cache = Arc::new(AnswerCache::new(bytes));
     }
 
     /// How many queries are evaluated at once (at least one).
     pub fn set_max_running(&mut self, queries: usize) {
         self.running = Arc::new(tokio::sync::Semaphore::new(queries.max(1)));
+        self.slots = Arc::new(Slots::new(queries.max(1)));
     }
 
     pub fn with_service_handler(
@@ -68,9 +84,115 @@ impl QueryEngine {
         }
     }
 
+    /// Evaluates and serializes the whole answer: in a forked process on the in-memory copy
+    /// of the store when it is on (see [`super::isolated`]), else on a blocking thread. Queries
+    /// that call `SERVICE` stay in this process: the HTTP client's threads are not in a child.
+    pub async fn execute(
+        &self,
+        store: &AppStore,
+        parsed: ParsedQuery,
+        format: ResultFormat,
+        client: &str,
+    ) -> Result<Bytes, QueryError> {
+        let version = store.commits.version();
+        let key = cache::key(&parsed, format);
+        if let Some(kept) = key.as_deref().and_then(|k| self.cache.get(k, version)) {
+            return Ok(kept);
+        }
+        let isolated = if calls_service(&parsed) {
+            None
+        } else {
+            self.execute_isolated(store, &parsed, format, client).await
+        };
+        let answer = match isolated {
+            Some(answer) => answer?,
+            None => self.execute_in_process(store, parsed, format).await?,
+        };
+        let answer = Bytes::from(answer);
+        if let Some(key) = key {
+            self.cache.put(key, version, answer.clone());
+        }
+        Ok(answer)
+    }
+
+    /// The entity tag of the answer to this query at the store's current version, for
+    /// conditional requests; `None` for queries whose answers are not kept.
+    pub fn tag(
+        &self,
+        store: &AppStore,
+        parsed: &ParsedQuery,
+        format: ResultFormat,
+    ) -> Option<String> {
+        cache::key(parsed, format).map(|key| cache::tag(&key, store.commits.version()))
+    }
+
+    /// The query in a child process that has a slot (see [`Slots`]): demoted after
+    /// [`DEMOTE_AFTER`], killed at the timeout or when evicted. `None` when the copy is off.
+    async fn execute_isolated(
+        &self,
+        store: &AppStore,
+        parsed: &ParsedQuery,
+        format: ResultFormat,
+        client: &str,
+    ) -> Option<Result<Vec<u8>, QueryError>> {
+        let slot = match self.slots.take(client) {
+            Ok(slot) => slot,
+            Err(busy) => return Some(Err(busy)),
+        };
+        let limit = self.max_result_bytes;
+        let parsed = parsed.clone();
+        let spawned = super::isolated::spawn(&store.replica, self.timeout, move |copy| {
+            let never = CancellationToken::new();
+            encode(evaluate(
+                SparqlEvaluator::new(),
+                copy,
+                parsed,
+                format,
+                &never,
+                limit,
+            ))
+        })?;
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => return Some(Err(QueryError::Internal(e.into()))),
+        };
+        let deadline = tokio::time::sleep(self.timeout);
+        let demotion = tokio::time::sleep(DEMOTE_AFTER);
+        tokio::pin!(deadline, demotion);
+        let mut demoted = false;
+        let finished = loop {
+            tokio::select! {
+                outcome = child.finish() => break Some(outcome),
+                () = &mut demotion, if !demoted => {
+                    child.demote();
+                    demoted = true;
+                }
+                () = &mut deadline => break None,
+                () = slot.evicted() => {
+                    child.kill();
+                    return Some(Err(QueryError::Evicted));
+                }
+            }
+        };
+        Some(match finished {
+            Some(Outcome::Finished(frame)) => decode(frame),
+            Some(Outcome::Killed) | None => {
+                child.kill();
+                tracing::info!(timeout = ?self.timeout, "a query was stopped at its timeout");
+                Err(QueryError::Timeout(self.timeout))
+            }
+            Some(Outcome::Failed(cause)) => Err(QueryError::Internal(anyhow::anyhow!(cause))),
+        })
+    }
+
+    /// Ends every query running in a child now (the server is stopping).
+    pub fn stop_all(&self) {
+        self.slots.evict_all();
+    }
+
     /// Evaluates and serializes the whole answer on a blocking thread; a timer cancels the
     /// evaluation at the timeout, wherever it is.
-    pub async fn execute(
+    async fn execute_in_process(
         &self,
         store: &AppStore,
         parsed: ParsedQuery,
@@ -96,28 +218,7 @@ impl QueryEngine {
         let limit = self.max_result_bytes;
         let evaluation = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let mut prepared = evaluator.for_query(parsed.query);
-            let dataset = prepared.dataset_mut();
-            if !parsed.default_graphs.is_empty() || !parsed.named_graphs.is_empty() {
-                dataset.set_default_graph(
-                    parsed
-                        .default_graphs
-                        .into_iter()
-                        .map(GraphName::NamedNode)
-                        .collect(),
-                );
-                dataset.set_available_named_graphs(
-                    parsed
-                        .named_graphs
-                        .into_iter()
-                        .map(NamedOrBlankNode::NamedNode)
-                        .collect(),
-                );
-            } else if dataset.is_default_dataset() {
-                dataset.set_default_graph_as_union();
-            }
-            let results = prepared.on_store(&store).execute()?;
-            serialize_results(results, format, &token_in_thread, limit)
+            evaluate(evaluator, &store, parsed, format, &token_in_thread, limit)
         });
         // The evaluator checks the token when it reads the store, not inside joins it holds in
         // memory: the answer does not wait for such a join to end. Its thread runs on, its
@@ -131,16 +232,100 @@ impl QueryEngine {
         };
         timer.abort();
         match outcome.map_err(|e| QueryError::Internal(e.into()))? {
-            Ok(body) => Ok(body),
-            Err(QueryEvaluationError::Cancelled) => Err(QueryError::Timeout(timeout)),
             Err(e) if token.is_cancelled() => {
                 tracing::debug!(error = %e, "query stopped by its timeout");
                 Err(QueryError::Timeout(timeout))
             }
-            Err(QueryEvaluationError::Unexpected(e)) if too_large(e.as_ref()).is_some() => Err(
-                QueryError::ResultsTooLarge(too_large(e.as_ref()).unwrap_or_default()),
-            ),
-            Err(e) => Err(evaluation_error(e)),
+            other => other,
         }
+    }
+}
+
+/// How long a query runs at full priority: after that it gives way to the queries that start.
+const DEMOTE_AFTER: Duration = Duration::from_millis(400);
+
+/// Evaluates `parsed` on `store` (the union of its graphs as default graph, unless the
+/// protocol's dataset says otherwise) and serializes the answer.
+fn evaluate(
+    evaluator: SparqlEvaluator,
+    store: &Store,
+    parsed: ParsedQuery,
+    format: ResultFormat,
+    token: &CancellationToken,
+    limit: usize,
+) -> Result<Vec<u8>, QueryError> {
+    let mut prepared = evaluator.for_query(parsed.query);
+    let dataset = prepared.dataset_mut();
+    if !parsed.default_graphs.is_empty() || !parsed.named_graphs.is_empty() {
+        dataset.set_default_graph(
+            parsed
+                .default_graphs
+                .into_iter()
+                .map(GraphName::NamedNode)
+                .collect(),
+        );
+        dataset.set_available_named_graphs(
+            parsed
+                .named_graphs
+                .into_iter()
+                .map(NamedOrBlankNode::NamedNode)
+                .collect(),
+        );
+    } else if dataset.is_default_dataset() {
+        dataset.set_default_graph_as_union();
+    }
+    let outcome = prepared
+        .on_store(store)
+        .execute()
+        .and_then(|results| serialize_results(results, format, token, limit));
+    outcome.map_err(|e| match e {
+        QueryEvaluationError::Cancelled => QueryError::Timeout(Duration::ZERO),
+        QueryEvaluationError::Unexpected(e) if too_large(e.as_ref()).is_some() => {
+            QueryError::ResultsTooLarge(too_large(e.as_ref()).unwrap_or_default())
+        }
+        e => evaluation_error(e),
+    })
+}
+
+/// Whether the query calls `SERVICE` (a string test: a literal that spells it only sends
+/// the query down the in-process path, which is correct, only not isolated).
+fn calls_service(parsed: &ParsedQuery) -> bool {
+    parsed.text.to_ascii_uppercase().contains("SERVICE")
+}
+
+/// A child's answer on its pipe: a tag byte, then the serialized results or the error's text.
+fn encode(answer: Result<Vec<u8>, QueryError>) -> Vec<u8> {
+    let (tag, body) = match answer {
+        Ok(body) => (0, body),
+        Err(QueryError::ResultsTooLarge(limit)) => (1, limit.to_string().into_bytes()),
+        Err(QueryError::Evaluation(message)) => (2, message.into_bytes()),
+        Err(QueryError::Service(message)) => (3, message.into_bytes()),
+        Err(other) => (4, format!("{other:#}").into_bytes()),
+    };
+    let mut frame = Vec::with_capacity(body.len() + 1);
+    frame.push(tag);
+    frame.extend(body);
+    frame
+}
+
+fn decode(mut frame: Vec<u8>) -> Result<Vec<u8>, QueryError> {
+    if frame.is_empty() {
+        return Err(QueryError::Internal(anyhow::anyhow!(
+            "the evaluation process wrote no answer"
+        )));
+    }
+    let tag = frame.remove(0);
+    let text = || String::from_utf8_lossy(&frame).into_owned();
+    match tag {
+        0 => Ok(frame),
+        1 => Err(QueryError::ResultsTooLarge(
+            text().parse().unwrap_or_default(),
+        )),
+        2 => Err(QueryError::Evaluation(text())),
+        3 => Err(QueryError::Service(text())),
+        _ => Err(QueryError::Internal(anyhow::anyhow!(
+            "the evaluation process failed: {}",
+            text()
+        ))),
     }
 }

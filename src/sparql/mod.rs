@@ -1,11 +1,16 @@
-//! SPARQL 1.1 over the store: the protocol's query and dataset (`query`), bounded evaluation on
-//! the union default graph (`engine`), results in the negotiated format (`results`), updates
+//! SPARQL 1.1 over the store: the protocol's query and dataset (`query`), answers kept between
+//! commits (`cache`), bounded evaluation on
+//! the union default graph (`engine`), in killable child processes (`isolated`) sharing fair
+//! slots (`slots`), results in the negotiated format (`results`), updates
 //! (`update`) and `SERVICE` calls to the endpoints of the allow-list (`service`).
 
+mod cache;
 mod engine;
 mod error;
+mod isolated;
 mod query;
 mod results;
+mod slots;
 pub mod service;
 mod update;
 

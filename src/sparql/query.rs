@@ -97,8 +97,12 @@ impl QueryForm {
 }
 
 /// A parsed query with its protocol dataset.
+#[derive(Clone)]
 pub struct ParsedQuery {
     pub(super) query: spargebra::Query,
+    /// The query as sent: the parsed form names the variables it adds (aggregates) afresh
+    /// at each parse, so it cannot identify a query.
+    pub(super) text: String,
     pub form: QueryForm,
     pub(super) default_graphs: Vec<NamedNode>,
     pub(super) named_graphs: Vec<NamedNode>,
@@ -112,6 +116,8 @@ pub fn parse_query(
     default_graph_uris: &[String],
     named_graph_uris: &[String],
 ) -> Result<ParsedQuery, QueryError> {
+    refuse_deep(query)?;
+    let text = query.to_owned();
     let query = SparqlParser::new()
         .with_base_iri(base_iri)
         .map_err(|e| QueryError::Internal(e.into()))?
@@ -136,8 +142,21 @@ pub fn parse_query(
     };
     Ok(ParsedQuery {
         query,
+        text,
         form,
         default_graphs: iris(default_graph_uris, "default-graph-uri")?,
         named_graphs: iris(named_graph_uris, "named-graph-uri")?,
     })
+}
+
+/// Queries and updates nested deeper than [`crate::nesting::MAX_TERSE_DEPTH`] are refused
+/// before the parser, which recurses once per level, can overflow its thread's stack.
+pub(super) fn refuse_deep(text: &str) -> Result<(), QueryError> {
+    match crate::nesting::too_deep(text.as_bytes(), crate::nesting::Syntax::Terse) {
+        Some(deep) => Err(QueryError::Syntax(format!(
+            "nested more than {} levels deep at line {}, column {}: refused before parsing",
+            deep.max, deep.line, deep.column
+        ))),
+        None => Ok(()),
+    }
 }

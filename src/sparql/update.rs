@@ -15,6 +15,7 @@ pub async fn update(
     using_graph_uris: &[String],
     using_named_graph_uris: &[String],
 ) -> Result<(), QueryError> {
+    super::query::refuse_deep(update)?;
     let mut parsed = SparqlParser::new()
         .with_base_iri(store.base.as_str())
         .map_err(|e| QueryError::Internal(e.into()))?
@@ -53,7 +54,9 @@ pub async fn update(
         // update is changing; what the update changes is not known, so kept closures go.
         let guard = store.lock_writes();
         let update = || prepared.on_store(&store.store).execute();
-        store.announced(&guard, true, update, |_| None)
+        store.announced(&guard, true, update, |_| {
+            (None, crate::replica::Replication::Everything)
+        })
     })
     .await
     .map_err(|e| QueryError::Internal(e.into()))?

@@ -4,6 +4,7 @@
 
 use super::{Write, WriteError};
 use crate::commits::{touch, Key};
+use crate::replica::{Delta, Replication};
 use crate::store::{now_literal, AppStore};
 use crate::validation::Validator;
 use crate::vocab;
@@ -155,15 +156,19 @@ fn finish(
         return Err(WriteError::Invalid(report));
     }
     let started = std::time::Instant::now();
-    let (bulk, _) = store.announced(
+    let bulk = store.announced(
         &guard,
         write.change.touches_classes(),
         || apply(store, &write, &held),
         |applied| match applied {
-            Ok((_, meta)) => touched(&write, meta),
-            Err(_) => None,
+            Ok(applied) => (
+                touched(&write, &applied.meta),
+                Replication::Delta(std::mem::take(&mut applied.delta)),
+            ),
+            Err(_) => (None, Replication::Everything),
         },
     )?;
+    let bulk = bulk.bulk;
     tracing::debug!(
         triples = write.change.add.len() + write.change.remove.len(),
         bulk,
@@ -174,10 +179,17 @@ fn finish(
     Ok(write)
 }
 
+/// What [`apply`] did: whether it went through the bulk loader, which provenance quads it
+/// added or removed, and every quad it removed and inserted.
+struct Applied {
+    bulk: bool,
+    meta: Vec<Quad>,
+    delta: Delta,
+}
+
 /// Commits a validated write and its provenance atomically, leaving alone the added
-/// triples the graph already `held`; says whether it went through the bulk loader, and
-/// which provenance quads it added or removed.
-fn apply(store: &AppStore, write: &Write, held: &Graph) -> Result<(bool, Vec<Quad>), WriteError> {
+/// triples the graph already `held`.
+fn apply(store: &AppStore, write: &Write, held: &Graph) -> Result<Applied, WriteError> {
     let meta = store.graph(vocab::GRAPH_META);
     let network = NamedNode::new_unchecked(store.base.resource("networks", &write.network));
     let now = now_literal();
@@ -213,46 +225,57 @@ fn apply(store: &AppStore, write: &Write, held: &Graph) -> Result<(bool, Vec<Qua
         // A large write of new resources only adds quads: Oxigraph's bulk loader writes them
         // as sorted files that RocksDB takes in one atomic step (nothing is visible before
         // `commit`), several times faster than a transaction of the same size.
+        let inserted: Vec<Quad> = write
+            .change
+            .add
+            .iter()
+            .map(|t| t.in_graph(&write.graph).into_owned())
+            .chain(provenance.iter().cloned())
+            .collect();
         let mut loader = store.store.bulk_loader();
-        loader.load_quads(
-            write
-                .change
-                .add
-                .iter()
-                .map(|t| t.in_graph(&write.graph).into_owned())
-                .chain(provenance.iter().cloned()),
-        )?;
+        loader.load_quads(inserted.iter().cloned())?;
         loader.commit()?;
-        return Ok((true, provenance));
+        return Ok(Applied {
+            bulk: true,
+            meta: provenance,
+            delta: Delta {
+                removed: Vec::new(),
+                inserted,
+            },
+        });
     }
     // What the write removes and adds back, or adds and the graph holds, stays as it is: a
     // network re-sending its export, or the labels of what its resource links to, costs
     // look-ups, not index updates (eleven RocksDB entries per quad).
     let unchanged = write.change.unchanged();
-    let mut transaction = store.store.start_transaction()?;
-    let mut written = dated.len() + provenance.len();
+    let mut delta = Delta::default();
     for t in write.change.remove.iter() {
         if !unchanged.contains(t) {
-            transaction.remove(t.in_graph(&write.graph));
-            written += 1;
+            delta.removed.push(t.in_graph(&write.graph).into_owned());
         }
     }
     for t in write.change.add.iter() {
         if !unchanged.contains(t) && !held.contains(t) {
-            transaction.insert(t.in_graph(&write.graph));
-            written += 1;
+            delta.inserted.push(t.in_graph(&write.graph).into_owned());
         }
     }
-    for q in &dated {
+    delta.removed.extend(dated.iter().cloned());
+    delta.inserted.extend(provenance.iter().cloned());
+    let mut transaction = store.store.start_transaction()?;
+    for q in &delta.removed {
         transaction.remove(q);
     }
-    transaction.extend(&provenance);
+    transaction.extend(&delta.inserted);
     transaction.commit()?;
-    if written >= FLUSH_AFTER_QUADS {
+    if delta.removed.len() + delta.inserted.len() >= FLUSH_AFTER_QUADS {
         store.flush_in_background();
     }
     provenance.extend(dated);
-    Ok((false, provenance))
+    Ok(Applied {
+        bulk: false,
+        meta: provenance,
+        delta,
+    })
 }
 
 /// The meta graph's `dct:modified` of these resources: one look-up each for a few, one
@@ -339,14 +362,14 @@ mod tests {
                 .count()
         };
         assert!(
-            apply(&store, &write(), &Graph::new()).unwrap().0,
+            apply(&store, &write(), &Graph::new()).unwrap().bulk,
             "bulk loaded"
         );
         assert_eq!(count(&graph), BULK_WRITE_TRIPLES);
         let dated = count(&meta);
         assert_eq!(dated, 1 + 2 * BULK_WRITE_TRIPLES / 2);
         assert!(
-            !apply(&store, &write(), &Graph::new()).unwrap().0,
+            !apply(&store, &write(), &Graph::new()).unwrap().bulk,
             "dated resources: a transaction"
         );
         assert_eq!((count(&graph), count(&meta)), (BULK_WRITE_TRIPLES, dated));

@@ -1,6 +1,8 @@
 //! A real server on a free loopback port, in the test process, speaking real HTTP.
 #![allow(dead_code)]
 
+pub mod process;
+
 use lieux_communs::config::Config;
 use std::net::SocketAddr;
 use std::path::Path;

@@ -1,0 +1,1097 @@
+//! Side by side with Virtuoso open-source (Debian's package): the same synthetic dataset loaded
+//! from the same file into both, the six partner queries over HTTP, answers compared, figures
+//! written to `bench-results/sparql-peers.md`.
+//!
+//! `./dev.sh bench peers [--rounds=N] [--seconds=S]` (= `cargo bench --bench peers -- …`, a
+//! release build). Without `--bench` (as in `cargo test --all-targets`) it does nothing:
+//! timings belong here, not in tests.
+
+mod support;
+
+use anyhow::{bail, ensure, Context as _};
+use lieux_communs::generate::Sizes;
+use lieux_communs::vocab::Base;
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::Term;
+use reqwest::blocking::Client;
+use reqwest::header::{ACCEPT, ETAG};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_lieux-communs");
+/// Our default base: the IRIs of the file and of the queries are the same for both servers.
+const BASE: &str = "http://localhost:8080/";
+/// Rounds of each query left out of the figures: both servers fill their page caches.
+const WARM_UP: usize = 3;
+const XSD: &str = "http://www.w3.org/2001/XMLSchema#";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") {
+        println!("peers: run with `./dev.sh bench peers`; nothing to do without --bench");
+        return Ok(());
+    }
+    let flag = |name: &str, default: u64| -> anyhow::Result<u64> {
+        args.iter()
+            .find_map(|a| a.strip_prefix(name))
+            .map_or(Ok(default), |v| {
+                v.parse()
+                    .with_context(|| format!("{name}{v}: not a number"))
+            })
+    };
+    let settings = Settings {
+        rounds: flag("--rounds=", 40)?.max(1) as usize,
+        seconds: flag("--seconds=", 10)?.max(1),
+        clients: 8,
+    };
+    let report = run(&settings)?;
+    let path = support::results_dir()?.join("sparql-peers.md");
+    std::fs::write(&path, &report)?;
+    println!("{report}\nwritten to {}", path.display());
+    Ok(())
+}
+
+struct Settings {
+    /// Measured rounds of each query on each server.
+    rounds: usize,
+    /// Length of each throughput run.
+    seconds: u64,
+    clients: usize,
+}
+
+fn run(settings: &Settings) -> anyhow::Result<String> {
+    ensure_virtuoso()?;
+    let load_before = loadavg();
+    let work = Workspace::new()?;
+    let base = Base::new(BASE);
+    let graph = base.graph("synthetic");
+    let data = work.0.join("synthetic.nt");
+    let quads = support::synthetic_ntriples(&base, &data)?;
+    let file_mb = std::fs::metadata(&data)?.len() as f64 / 1e6;
+    eprintln!(
+        "peers: {} triples written to {}",
+        quads.len(),
+        data.display()
+    );
+
+    // Virtuoso first: its own instance, its own database, loaded from the file.
+    let virtuoso_dir = work.0.join("virtuoso");
+    std::fs::create_dir_all(&virtuoso_dir)?;
+    let (sql_port, virtuoso_port) = (free_port()?, free_port()?);
+    std::fs::write(
+        virtuoso_dir.join("virtuoso.ini"),
+        virtuoso_ini(&virtuoso_dir, &work.0, sql_port, virtuoso_port),
+    )?;
+    let started = Instant::now();
+    let virtuoso = Server::start(
+        "Virtuoso",
+        Command::new("virtuoso-t")
+            .args(["+foreground", "+configfile", "virtuoso.ini"])
+            .current_dir(&virtuoso_dir),
+        &virtuoso_dir.join("virtuoso.out"),
+        format!("http://127.0.0.1:{virtuoso_port}/sparql"),
+        Dialect::Virtuoso,
+    )?;
+    let virtuoso_start = started.elapsed();
+    let data_dir = data.parent().context("the data file has a folder")?;
+    let data_name = data.file_name().context("the data file has a name")?;
+    let started = Instant::now();
+    isql(
+        sql_port,
+        &[
+            &format!(
+                "ld_dir('{}', '{}', '{graph}')",
+                data_dir.display(),
+                data_name.to_string_lossy()
+            ),
+            "rdf_loader_run()",
+        ],
+    )?;
+    let virtuoso_load = started.elapsed();
+    // The bulk loader writes without a transaction log: the load is durable after this.
+    let started = Instant::now();
+    isql(sql_port, &["checkpoint"])?;
+    let virtuoso_checkpoint = started.elapsed();
+    let status = isql(sql_port, &["select 'load-errors=' || cast(count(*) as varchar) from DB.DBA.LOAD_LIST where ll_state <> 2 or ll_error is not null"])?;
+    ensure!(
+        status.contains("load-errors=0"),
+        "Virtuoso's loader reports errors: {status}"
+    );
+
+    // Ours: the same file through the command partners' operators use, then the server on it.
+    let store = work.0.join("ours");
+    let started = Instant::now();
+    let loaded = Command::new(BIN)
+        .args([
+            "load",
+            "--graph",
+            "synthetic",
+            "--base-iri",
+            BASE,
+            "--store",
+        ])
+        .arg(&store)
+        .arg(&data)
+        .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false")
+        .output()?;
+    let our_load = started.elapsed();
+    let load_message = String::from_utf8_lossy(&loaded.stderr).trim().to_owned();
+    ensure!(
+        loaded.status.success(),
+        "lieux-communs load: {load_message}"
+    );
+    let our_port = free_port()?;
+    let ours = Server::start(
+        "lieux-communs",
+        Command::new(BIN)
+            .args(["serve", "--base-iri", BASE, "--store"])
+            .arg(&store)
+            .args(["--bind", &format!("127.0.0.1:{our_port}")])
+            .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false"),
+        &work.0.join("ours.log"),
+        format!("http://127.0.0.1:{our_port}/sparql"),
+        Dialect::Ours,
+    )?;
+    let (ours, virtuoso) = (&ours.endpoint, &virtuoso.endpoint);
+
+    let count = format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}");
+    let counted = |endpoint: &Endpoint| -> anyhow::Result<String> {
+        let answer: serde_json::Value = serde_json::from_slice(&endpoint.ask(&count)?.body)?;
+        Ok(answer["results"]["bindings"][0]["n"]["value"]
+            .as_str()
+            .unwrap_or("?")
+            .to_owned())
+    };
+    let (our_count, virtuoso_count) = (counted(ours)?, counted(virtuoso)?);
+
+    let queries = support::queries(BASE);
+    let runs = AtomicU64::new(0);
+    let next = || runs.fetch_add(1, Ordering::Relaxed);
+
+    // What makes a repetition cold on our server: its cache key is the parsed query, printed
+    // again; the ETag is a hash of that key, so equal tags mean a shared cache entry.
+    let first = &queries[0].1;
+    let plain = ours.ask(first)?.etag;
+    let renamed = [
+        ours.ask(&distinct(first, next()))?.etag,
+        ours.ask(&distinct(first, next()))?.etag,
+    ];
+    let commented = ours.ask(&format!("{first}\n# run {}", next()))?.etag;
+    let key_check = match (&plain, &renamed, &commented) {
+        (Some(plain), [Some(a), Some(b)], Some(commented)) => {
+            let apart = a != b && a != plain && b != plain;
+            let kept = commented == plain;
+            format!(
+                "checked on our server through its `ETag` (a hash of the cache key): \
+                 two renamed repetitions {} each other and the original query; \
+                 a `# run N` comment line {} the original's tag, \
+                 so a comment {} a repetition distinct.",
+                if apart {
+                    "differ from"
+                } else {
+                    "DO NOT differ from"
+                },
+                if kept { "keeps" } else { "changes" },
+                if kept { "would not make" } else { "would make" },
+            )
+        }
+        _ => "not checked: our server sent no `ETag`.".to_owned(),
+    };
+
+    eprintln!("peers: comparing answers");
+    let mut same = Vec::new();
+    for (name, query) in &queries {
+        same.push((*name, compare(ours, virtuoso, query)?));
+    }
+
+    eprintln!("peers: cold evaluation, {} rounds", settings.rounds);
+    let mut cold = Vec::new();
+    for (name, query) in &queries {
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        for round in 0..WARM_UP + settings.rounds {
+            // Alternating who goes first: neither always runs right after the other's work.
+            let order = if round % 2 == 0 {
+                [(ours, &mut mine), (virtuoso, &mut theirs)]
+            } else {
+                [(virtuoso, &mut theirs), (ours, &mut mine)]
+            };
+            for (endpoint, times) in order {
+                let ms = endpoint.time(&distinct(query, next()))?;
+                if round >= WARM_UP {
+                    times.push(ms);
+                }
+            }
+        }
+        cold.push((*name, Stats::of(mine), Stats::of(theirs)));
+        eprintln!("peers: {name}: done");
+    }
+
+    eprintln!("peers: repeated identical queries");
+    let mut repeated = Vec::new();
+    for (name, query) in &queries {
+        ours.ask(query)?;
+        virtuoso.ask(query)?;
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..settings.rounds {
+            mine.push(ours.time(query)?);
+            theirs.push(virtuoso.time(query)?);
+        }
+        repeated.push((*name, Stats::of(mine), Stats::of(theirs)));
+    }
+
+    eprintln!(
+        "peers: throughput, {} clients, {} s each",
+        settings.clients, settings.seconds
+    );
+    let mut rates = Vec::new();
+    for repeat in [false, true] {
+        let mut row = Vec::new();
+        for endpoint in [ours, virtuoso] {
+            row.push(throughput(endpoint, first, repeat, settings, &runs)?);
+        }
+        rates.push((repeat, row));
+    }
+    let load_after = loadavg();
+
+    // The report.
+    let sizes = Sizes::default();
+    let mut md = String::new();
+    writeln!(
+        md,
+        "# SPARQL side by side: lieux-communs and Virtuoso — synthetic dataset ({} triples)\n",
+        quads.len()
+    )?;
+    writeln!(md, "Written by `./dev.sh bench peers` (`benches/peers.rs`); the queries are those of `benches/support/mod.rs`.\n")?;
+    writeln!(md, "- machine: {}, {} logical CPUs, {:.1} GiB RAM; load average {load_before} before, {load_after} after (other work on the machine during the run shows here)", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()), ram_gib())?;
+    writeln!(
+        md,
+        "- lieux-communs: {} (release build), its RocksDB store, default settings",
+        version(Command::new(BIN).arg("--version"))
+    )?;
+    writeln!(md, "- Virtuoso: {} (Debian package {}), its own instance and database, `NumberOfBuffers = 170000`, `MaxDirtyBuffers = 130000` (~2 GB), other settings Debian's", version(Command::new("virtuoso-t").arg("-?")), version(Command::new("dpkg-query").args(["-W", "-f=${Version}", "virtuoso-opensource-7"])))?;
+    writeln!(md, "- dataset: `lieux_communs::generate` (seed 42: {} places, {} commons, {} contributors, {} pledges, {} campaigns), {} triples, one N-Triples file of {file_mb:.1} MB loaded into both in graph `<{graph}>`; triples counted in that graph afterwards: lieux-communs {our_count}, Virtuoso {virtuoso_count}\n", sizes.places, sizes.commons, sizes.contributors, sizes.pledges, sizes.campaigns, quads.len())?;
+
+    writeln!(md, "## Load\n")?;
+    writeln!(md, "| what | time | triples/s |")?;
+    writeln!(md, "|---|---:|---:|")?;
+    let rate = |d: Duration| quads.len() as f64 / d.as_secs_f64();
+    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | {:.2} s | {:.0} |", our_load.as_secs_f64(), rate(our_load))?;
+    writeln!(
+        md,
+        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | {:.2} s | {:.0} |",
+        virtuoso_load.as_secs_f64(),
+        rate(virtuoso_load)
+    )?;
+    let virtuoso_durable = virtuoso_load + virtuoso_checkpoint;
+    writeln!(
+        md,
+        "| Virtuoso, the same then `checkpoint` (durable: the loader writes no log) | {:.2} s | {:.0} |",
+        virtuoso_durable.as_secs_f64(),
+        rate(virtuoso_durable)
+    )?;
+    writeln!(md, "\nlieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s.\n", load_message.lines().last().unwrap_or_default(), virtuoso_start.as_secs_f64())?;
+
+    writeln!(md, "## Same answers?\n")?;
+    writeln!(md, "SELECT answers compared as multisets of rows; RDF terms normalized: blank nodes as one label, `xsd:string` as a simple literal, numbers by value within their kind (integer, decimal, double, float), language tags in lower case. DESCRIBE and CONSTRUCT compared as sets of triples, the same way; Virtuoso's DESCRIBE asked for a concise bounded description (`define sql:describe-mode \"CBD\"`), what ours answers.\n")?;
+    writeln!(md, "| query | lieux-communs | Virtuoso | same |")?;
+    writeln!(md, "|---|---:|---:|---|")?;
+    let mut differences = String::new();
+    for (name, c) in &same {
+        writeln!(
+            md,
+            "| {name} | {} {unit} | {} {unit} | {} |",
+            c.ours,
+            c.virtuoso,
+            if c.diff.is_empty() { "yes" } else { "**no**" },
+            unit = c.unit
+        )?;
+        if !c.diff.is_empty() {
+            writeln!(differences, "\n{name}:\n```\n{}```", c.diff)?;
+        }
+    }
+    if !differences.is_empty() {
+        writeln!(
+            md,
+            "\nDifferences (at most five lines each way):{differences}"
+        )?;
+    }
+
+    writeln!(md, "\n## Cold answers, one client\n")?;
+    writeln!(md, "Milliseconds per request, from sending it to the last byte of the answer (SELECT as `application/sparql-results+json`, DESCRIBE and CONSTRUCT as `application/n-triples`), {} rounds after {WARM_UP} of warm-up, the two servers taking turns within each round; no answer kept anywhere (see the method).\n", settings.rounds)?;
+    writeln!(
+        md,
+        "| query | lieux-communs median | p90 | Virtuoso median | p90 | Virtuoso / lieux-communs |"
+    )?;
+    writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
+    for (name, mine, theirs) in &cold {
+        writeln!(
+            md,
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}× |",
+            mine.median,
+            mine.p90,
+            theirs.median,
+            theirs.p90,
+            theirs.median / mine.median
+        )?;
+    }
+
+    writeln!(md, "\n## The same query again\n")?;
+    writeln!(md, "The identical query sent {} times in a row to each server: ours answers from the answers it keeps for the store's version; Virtuoso keeps no answers (it may keep the query's compiled plan). The goal: a repeated query answered at least 10× faster than Virtuoso answers it (cold).\n", settings.rounds)?;
+    writeln!(md, "| query | lieux-communs repeated median | p90 | Virtuoso repeated median | Virtuoso cold median | Virtuoso cold / lieux-communs repeated | ≥ 10× |")?;
+    writeln!(md, "|---|---:|---:|---:|---:|---:|---|")?;
+    for ((name, mine, theirs), (_, _, cold_theirs)) in repeated.iter().zip(&cold) {
+        let ratio = cold_theirs.median / mine.median;
+        writeln!(
+            md,
+            "| {name} | {:.3} | {:.3} | {:.2} | {:.2} | {ratio:.1}× | {} |",
+            mine.median,
+            mine.p90,
+            theirs.median,
+            cold_theirs.median,
+            if ratio >= 10.0 { "yes" } else { "no" }
+        )?;
+    }
+
+    writeln!(md, "\n## Throughput, {} clients\n", settings.clients)?;
+    writeln!(md, "\"{}\", {} client threads in this process (each with its own keep-alive connection) for {} s per line and server; the clients share the machine's CPUs with the server.\n", queries[0].0, settings.clients, settings.seconds)?;
+    writeln!(md, "| requests | lieux-communs | Virtuoso |")?;
+    writeln!(md, "|---|---:|---:|")?;
+    for (repeat, row) in &rates {
+        let what = if *repeat {
+            "the identical query"
+        } else {
+            "each request distinct (cold)"
+        };
+        writeln!(
+            md,
+            "| {what} | {} | {} |",
+            row[0].describe(),
+            row[1].describe()
+        )?;
+    }
+
+    writeln!(md, "\n## Method\n")?;
+    writeln!(md, "- Both servers run on this machine at the same time, on loopback, queried over HTTP by one client (reqwest, keep-alive) with `GET /sparql?query=…`, no `default-graph-uri`: the default graph is the union of the named graphs on both (ours by design, Virtuoso by default), so the data sit in the graph they were loaded into and the queries read the default graph, as partners' do.")?;
+    writeln!(md, "- Cold: our server keeps answers per store version, keyed by the parsed query printed again, so a comment would not make a repetition new. Each request is instead made distinct by renaming the query's variables (`?place` → `?place_r17`, a new suffix for every request, on both servers); the algebra, and so the plan, is the same up to names, and so are the answers but for the names of the columns. DESCRIBE of one IRI has no variable: it gets `LIMIT 1000017` instead, far above its rows. This also defeats Virtuoso's cache of compiled queries, so both parse and plan every request. The key was {key_check}")?;
+    writeln!(md, "- Interleaving: the servers take turns within each round, and which goes first alternates, so that a background load on the machine falls on both alike.")?;
+    writeln!(md, "- Loading: the same N-Triples file, by our `load` command (timed from process start to exit) and by Virtuoso's bulk loader through `isql-vt` (timed from the `ld_dir` call to the end of `rdf_loader_run()`, then with the `checkpoint` that makes it durable). Virtuoso starts first, on a fresh database in a temporary folder, with its own `virtuoso.ini` and free ports, not the system's service.")?;
+    writeln!(md, "- Our store also holds the ontology graph, which our server writes at start; none of the six queries reads what it holds, and the comparison above would show it.")?;
+    Ok(md)
+}
+
+/// Percentiles of a sample, in milliseconds.
+struct Stats {
+    median: f64,
+    p90: f64,
+}
+
+impl Stats {
+    fn of(mut sample: Vec<f64>) -> Self {
+        sample.sort_by(f64::total_cmp);
+        // Nearest rank: a value that was measured, not an interpolation.
+        let rank = |p: f64| {
+            let n = sample.len();
+            sample[((p * n as f64).ceil() as usize).clamp(1, n) - 1]
+        };
+        Self {
+            median: rank(0.5),
+            p90: rank(0.9),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Dialect {
+    Ours,
+    Virtuoso,
+}
+
+struct Endpoint {
+    name: &'static str,
+    url: String,
+    client: Client,
+    dialect: Dialect,
+}
+
+struct Answer {
+    body: bytes::Bytes,
+    etag: Option<String>,
+}
+
+fn client() -> anyhow::Result<Client> {
+    Ok(Client::builder()
+        .timeout(Duration::from_secs(300))
+        .build()?)
+}
+
+fn is_graph_query(query: &str) -> bool {
+    query.contains("CONSTRUCT") || query.contains("DESCRIBE")
+}
+
+impl Endpoint {
+    /// Another client for the same server: its own connections (and reqwest's own thread).
+    fn again(&self) -> anyhow::Result<Self> {
+        Ok(Self {
+            name: self.name,
+            url: self.url.clone(),
+            client: client()?,
+            dialect: self.dialect,
+        })
+    }
+
+    fn ask(&self, query: &str) -> anyhow::Result<Answer> {
+        let text = match self.dialect {
+            // Virtuoso's DESCRIBE is not a CBD by default; ours is.
+            Dialect::Virtuoso if query.contains("DESCRIBE") => {
+                format!("define sql:describe-mode \"CBD\"\n{query}")
+            }
+            _ => query.to_owned(),
+        };
+        let accept = if is_graph_query(query) {
+            "application/n-triples"
+        } else {
+            "application/sparql-results+json"
+        };
+        let response = self
+            .client
+            .get(&self.url)
+            .query(&[("query", text.as_str())])
+            .header(ACCEPT, accept)
+            .send()?;
+        let status = response.status();
+        let etag = response
+            .headers()
+            .get(ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // Virtuoso's "anytime" answers: partial results past a time limit, flagged so.
+        let partial = response.headers().contains_key("x-sql-state");
+        let body = response.bytes()?;
+        ensure!(
+            status.is_success() && !partial,
+            "{}: {status}{} for {query}\n{}",
+            self.name,
+            if partial { " (partial answer)" } else { "" },
+            String::from_utf8_lossy(&body[..body.len().min(2000)])
+        );
+        Ok(Answer { body, etag })
+    }
+
+    /// Milliseconds from sending the query to the answer's last byte.
+    fn time(&self, query: &str) -> anyhow::Result<f64> {
+        let started = Instant::now();
+        let answer = self.ask(query)?;
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        ensure!(!answer.body.is_empty(), "{}: empty answer", self.name);
+        Ok(ms)
+    }
+}
+
+/// The query with every variable renamed for this run (`?x` → `?x_rN`), or, when it has
+/// none, a `LIMIT` above any count of rows: a distinct text, the same plan and answer.
+/// Variables are recognized outside strings and IRIs.
+fn distinct(query: &str, run: u64) -> String {
+    let mut out = String::with_capacity(query.len() + 64);
+    let mut renamed = false;
+    let mut chars = query.chars().peekable();
+    let mut closing: Option<char> = None;
+    while let Some(c) = chars.next() {
+        out.push(c);
+        match closing {
+            Some(end) if c == end => closing = None,
+            Some(_) => {}
+            None if c == '"' => closing = Some('"'),
+            None if c == '<'
+                && chars
+                    .peek()
+                    .is_some_and(|n| !n.is_whitespace() && *n != '=') =>
+            {
+                closing = Some('>')
+            }
+            None if c == '?' || c == '$' => {
+                let mut name = false;
+                while let Some(&n) = chars.peek().filter(|n| n.is_alphanumeric() || **n == '_') {
+                    out.push(n);
+                    chars.next();
+                    name = true;
+                }
+                if name {
+                    write!(out, "_r{run}").expect("writing to a String");
+                    renamed = true;
+                }
+            }
+            None => {}
+        }
+    }
+    if !renamed {
+        write!(out, "\nLIMIT {}", 1_000_000 + run).expect("writing to a String");
+    }
+    out
+}
+
+/// Both servers' answers to a query, compared.
+struct Comparison {
+    ours: usize,
+    virtuoso: usize,
+    unit: &'static str,
+    /// Empty when the answers are the same.
+    diff: String,
+}
+
+fn compare(ours: &Endpoint, virtuoso: &Endpoint, query: &str) -> anyhow::Result<Comparison> {
+    let (graph, unit) = if is_graph_query(query) {
+        (true, "triples")
+    } else {
+        (false, "rows")
+    };
+    let rows = |endpoint: &Endpoint| -> anyhow::Result<Vec<String>> {
+        let body = endpoint.ask(query)?.body;
+        let mut rows = if graph {
+            graph_rows(&body)
+        } else {
+            select_rows(&body)
+        }
+        .with_context(|| format!("reading {}'s answer", endpoint.name))?;
+        rows.sort();
+        if graph {
+            // Graphs are sets: a server may repeat a triple in its answer.
+            rows.dedup();
+        }
+        Ok(rows)
+    };
+    let (mine, theirs) = (rows(ours)?, rows(virtuoso)?);
+    let mut diff = String::new();
+    if mine != theirs {
+        let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
+        for row in &mine {
+            *counts.entry(row).or_default() += 1;
+        }
+        for row in &theirs {
+            *counts.entry(row).or_default() -= 1;
+        }
+        for (side, sign) in [("only in lieux-communs", 1), ("only in Virtuoso", -1)] {
+            let extra: Vec<_> = counts.iter().filter(|(_, n)| **n * sign > 0).collect();
+            if extra.is_empty() {
+                continue;
+            }
+            writeln!(diff, "{side}: {} line(s)", extra.len())?;
+            for (row, n) in extra.iter().take(5) {
+                writeln!(
+                    diff,
+                    "  {row}{}",
+                    if n.abs() > 1 {
+                        format!(" (×{})", n.abs())
+                    } else {
+                        String::new()
+                    }
+                )?;
+            }
+        }
+        if diff.is_empty() {
+            diff.push_str("the same rows, in other numbers\n");
+        }
+    }
+    Ok(Comparison {
+        ours: mine.len(),
+        virtuoso: theirs.len(),
+        unit,
+        diff,
+    })
+}
+
+/// The rows of a SPARQL JSON answer, each as `var=term` in the order of the head's variables.
+fn select_rows(body: &[u8]) -> anyhow::Result<Vec<String>> {
+    let json: serde_json::Value = serde_json::from_slice(body)?;
+    let vars: Vec<&str> = json["head"]["vars"]
+        .as_array()
+        .context("no head.vars")?
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    let mut rows = Vec::new();
+    for binding in json["results"]["bindings"]
+        .as_array()
+        .context("no results.bindings")?
+    {
+        let mut row = Vec::new();
+        for var in &vars {
+            let Some(term) = binding.get(*var) else {
+                continue;
+            };
+            let value = term["value"].as_str().unwrap_or_default();
+            let normalized = match term["type"].as_str() {
+                Some("uri") => format!("<{value}>"),
+                Some("bnode") => "_:b".to_owned(),
+                // "typed-literal": the older name, which Virtuoso still sends.
+                Some("literal" | "typed-literal") => {
+                    literal(value, term["datatype"].as_str(), term["xml:lang"].as_str())
+                }
+                other => bail!("unknown term type {other:?}"),
+            };
+            row.push(format!("{var}={normalized}"));
+        }
+        rows.push(row.join(" "));
+    }
+    Ok(rows)
+}
+
+/// The triples of an N-Triples answer, each as one normalized line.
+fn graph_rows(body: &[u8]) -> anyhow::Result<Vec<String>> {
+    let term = |t: Term| match t {
+        Term::NamedNode(n) => format!("<{}>", n.as_str()),
+        Term::BlankNode(_) => "_:b".to_owned(),
+        Term::Literal(l) => literal(l.value(), Some(l.datatype().as_str()), l.language()),
+        #[allow(unreachable_patterns)]
+        other => other.to_string(),
+    };
+    RdfParser::from_format(RdfFormat::NTriples)
+        .for_slice(body)
+        .map(|quad| {
+            let quad = quad?;
+            Ok(format!(
+                "{} <{}> {}",
+                term(quad.subject.into()),
+                quad.predicate.as_str(),
+                term(quad.object)
+            ))
+        })
+        .collect()
+}
+
+/// A literal written so that the same value compares equal whatever its lexical form:
+/// `"50.00"^^xsd:decimal` and `"50"^^xsd:decimal` are one value.
+fn literal(value: &str, datatype: Option<&str>, language: Option<&str>) -> String {
+    if let Some(language) = language.filter(|l| !l.is_empty()) {
+        return format!("{value:?}@{}", language.to_ascii_lowercase());
+    }
+    let local = datatype.and_then(|d| d.strip_prefix(XSD));
+    let kind = match local {
+        None if datatype.is_none() => return format!("{value:?}"),
+        Some("string") => return format!("{value:?}"),
+        Some(
+            "integer" | "int" | "long" | "short" | "byte" | "nonNegativeInteger"
+            | "positiveInteger" | "negativeInteger" | "nonPositiveInteger" | "unsignedInt"
+            | "unsignedLong" | "unsignedShort" | "unsignedByte",
+        ) => "integer",
+        Some(kind @ ("decimal" | "double" | "float")) => kind,
+        _ => return format!("{value:?}^^<{}>", datatype.unwrap_or_default()),
+    };
+    match value.trim().parse::<f64>() {
+        Ok(number) => format!("{number}^^{kind}"),
+        Err(_) => format!("{value:?}^^{kind}"),
+    }
+}
+
+/// Requests answered per second by `clients` threads sending the query for the settings'
+/// duration, each over its own connection.
+fn throughput(
+    endpoint: &Endpoint,
+    query: &str,
+    repeat: bool,
+    settings: &Settings,
+    runs: &AtomicU64,
+) -> anyhow::Result<Throughput> {
+    let clients: Vec<Endpoint> = (0..settings.clients)
+        .map(|_| endpoint.again())
+        .collect::<anyhow::Result<_>>()?;
+    let text = || {
+        if repeat {
+            query.to_owned()
+        } else {
+            distinct(query, runs.fetch_add(1, Ordering::Relaxed))
+        }
+    };
+    // Connections opened (and, when repeated, the answer kept) before the clock starts.
+    for client in &clients {
+        client.ask(&text())?;
+    }
+    let (done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let first_error = std::sync::Mutex::new(None);
+    let duration = Duration::from_secs(settings.seconds);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for client in &clients {
+            let (done, failed, first_error, text) = (&done, &failed, &first_error, &text);
+            scope.spawn(move || {
+                while started.elapsed() < duration {
+                    match client.ask(&text()) {
+                        Ok(_) => done.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            first_error
+                                .lock()
+                                .expect("no panic holding it")
+                                .get_or_insert(e.to_string());
+                            failed.fetch_add(1, Ordering::Relaxed)
+                        }
+                    };
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    Ok(Throughput {
+        per_second: done.into_inner() as f64 / elapsed,
+        failed: failed.into_inner(),
+        first_error: first_error.into_inner().expect("no panic holding it"),
+    })
+}
+
+struct Throughput {
+    per_second: f64,
+    failed: usize,
+    first_error: Option<String>,
+}
+
+impl Throughput {
+    fn describe(&self) -> String {
+        match &self.first_error {
+            None => format!("{:.0} requests/s", self.per_second),
+            Some(e) => format!(
+                "{:.0} requests/s, **{} failed** (first: {})",
+                self.per_second,
+                self.failed,
+                e.lines().next().unwrap_or_default().replace('|', "/")
+            ),
+        }
+    }
+}
+
+/// A server process, stopped when dropped.
+struct Server {
+    child: Child,
+    endpoint: Endpoint,
+}
+
+impl Server {
+    /// Starts the process, its output into `log`, and waits until its endpoint answers.
+    fn start(
+        name: &'static str,
+        command: &mut Command,
+        log: &Path,
+        url: String,
+        dialect: Dialect,
+    ) -> anyhow::Result<Self> {
+        let out = std::fs::File::create(log)?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .with_context(|| format!("starting {name}"))?;
+        let mut server = Self {
+            child,
+            endpoint: Endpoint {
+                name,
+                url,
+                client: client()?,
+                dialect,
+            },
+        };
+        let probe = Client::builder().timeout(Duration::from_secs(5)).build()?;
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            if let Some(status) = server.child.try_wait()? {
+                bail!("{name} stopped ({status}):\n{}", tail(log));
+            }
+            let ready = probe
+                .get(&server.endpoint.url)
+                .query(&[("query", "ASK {}")])
+                .send()
+                .is_ok_and(|r| r.status().is_success());
+            if ready {
+                return Ok(server);
+            }
+            ensure!(
+                Instant::now() < deadline,
+                "{name} did not answer within 3 minutes:\n{}",
+                tail(log)
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // A polite stop first, so that the server's own children go with it.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The run's temporary folder, removed at the end.
+struct Workspace(PathBuf);
+
+impl Workspace {
+    fn new() -> anyhow::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("lieux-communs-peers-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Self(dir))
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// A port free at the time of the call (the servers bind it right after).
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// Statements run by Virtuoso's SQL client as the DBA of our own instance (a new database's
+/// password is `dba`); `isql-vt` exits 0 on SQL errors, so they are looked for in its output.
+fn isql(port: u16, statements: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new("isql-vt")
+        .arg(port.to_string())
+        .args(["dba", "dba", "VERBOSE=OFF", "BANNER=OFF", "PROMPT=OFF"])
+        .args(statements.iter().map(|s| format!("EXEC={s}")))
+        .output()
+        .context("running isql-vt")?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    ensure!(
+        output.status.success() && !text.contains("*** Error"),
+        "isql-vt {statements:?}: {text}"
+    );
+    Ok(text)
+}
+
+/// Debian's settings but for the ports, the files (all in `dir`), the memory (~2 GB of
+/// buffers), the folders the bulk loader may read, and enough HTTP threads for the clients.
+fn virtuoso_ini(dir: &Path, data_dir: &Path, sql_port: u16, http_port: u16) -> String {
+    let dir = dir.display();
+    let data_dir = data_dir.display();
+    format!(
+        "[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+LiteMode = 0
+DisableUnixSocket = 1
+DisableTcpSocket = 0
+MaxClientConnections = 32
+CheckpointInterval = 60
+O_DIRECT = 0
+CaseMode = 2
+MaxStaticCursorRows = 5000
+CheckpointAuditTrail = 0
+AllowOSCalls = 0
+SchedulerInterval = 10
+DirsAllowed = ., {dir}, {data_dir}
+ThreadCleanupInterval = 0
+ThreadThreshold = 10
+ResourcesCleanupInterval = 0
+FreeTextBatchSize = 100000
+SingleCPU = 0
+PrefixResultNames = 0
+RdfFreeTextRulesSize = 100
+IndexTreeMaps = 64
+MaxMemPoolSize = 200000000
+MaxQueryMem = 2G
+VectorSize = 1000
+MaxVectorSize = 1000000
+AdjustVectorSize = 0
+ThreadsPerQuery = 4
+AsyncQueueMaxThreads = 10
+NumberOfBuffers = 170000
+MaxDirtyBuffers = 130000
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {dir}
+MaxClientConnections = 16
+DavRoot = DAV
+EnabledDavVSP = 0
+HTTPProxyEnabled = 0
+TempASPXDir = 0
+ServerThreads = 16
+MaxKeepAlives = 16
+KeepAliveTimeout = 10
+HTTPThreadSize = 280000
+HttpPrintWarningsInOutput = 0
+Charset = UTF-8
+EnabledGzipContent = 1
+
+[Client]
+SQL_PREFETCH_ROWS = 100
+SQL_PREFETCH_BYTES = 16000
+SQL_QUERY_TIMEOUT = 0
+SQL_TXN_TIMEOUT = 0
+
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryCostEstimationTime = 400
+MaxQueryExecutionTime = 60
+DeferInferenceRulesInit = 0
+"
+    )
+}
+
+/// Installs Virtuoso from Debian's packages when it is missing (as root, or through sudo).
+fn ensure_virtuoso() -> anyhow::Result<()> {
+    if on_path("virtuoso-t") && on_path("isql-vt") {
+        return Ok(());
+    }
+    ensure!(
+        on_path("apt-get"),
+        "Virtuoso is missing: install virtuoso-opensource (version 7) with your package manager"
+    );
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    ensure!(
+        root || on_path("sudo"),
+        "Virtuoso is missing: run 'apt-get install virtuoso-opensource' as root"
+    );
+    let admin = |args: &[&str], input: Option<&str>| -> anyhow::Result<()> {
+        let mut command = if root {
+            Command::new(args[0])
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg(args[0]);
+            sudo
+        };
+        command.args(&args[1..]).stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+        let mut child = command.spawn()?;
+        if let (Some(input), Some(mut stdin)) = (input, child.stdin.take()) {
+            use std::io::Write as _;
+            stdin.write_all(input.as_bytes())?;
+        }
+        ensure!(child.wait()?.success(), "{} failed", args.join(" "));
+        Ok(())
+    };
+    eprintln!("peers: installing virtuoso-opensource (Debian's package)");
+    // The package asks for the DBA password of the system's instance, which this benchmark
+    // does not use: answered beforehand with Debian's default, so that nothing waits on a
+    // terminal.
+    admin(
+        &["debconf-set-selections"],
+        Some(
+            "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password dba\n\
+             virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password dba\n",
+        ),
+    )?;
+    admin(&["apt-get", "update", "-qq"], None)?;
+    // The recommended packages are the web console and start page: not needed here.
+    admin(
+        &[
+            "env",
+            "DEBIAN_FRONTEND=noninteractive",
+            "apt-get",
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "virtuoso-opensource",
+        ],
+        None,
+    )
+    .context("could not install virtuoso-opensource: run 'sudo apt-get install virtuoso-opensource' and try again")?;
+    ensure!(
+        on_path("virtuoso-t") && on_path("isql-vt"),
+        "virtuoso-opensource is installed but virtuoso-t or isql-vt is not on the PATH"
+    );
+    Ok(())
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
+}
+
+/// The first line of a command's output that names a version, or the whole output.
+fn version(command: &mut Command) -> String {
+    let Ok(output) = command.output() else {
+        return "?".to_owned();
+    };
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    text.lines()
+        .find(|l| l.contains("Version "))
+        .or_else(|| text.lines().next())
+        .map_or("?", str::trim)
+        .to_owned()
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("model name"))
+                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned())
+}
+
+fn ram_gib() -> f64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kib| kib / 1024.0 / 1024.0)
+}
+
+/// The 1, 5 and 15 minute load averages.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "?".to_owned())
+}

@@ -1,0 +1,167 @@
+//! An in-memory copy of the whole store, kept in step with every commit, that SPARQL queries
+//! are evaluated on in forked processes (see `sparql::isolated`).
+//!
+//! Two reasons: Oxigraph's in-memory store answers the partners' queries several times faster
+//! than its RocksDB store, and a process forked from this one is a consistent, copy-on-write
+//! snapshot of it that can be killed when its query runs away. A commit updates the copy before
+//! its write is answered, under the write lock of the store, so that a query that follows a
+//! write answered 2xx sees it; forks take the read side of the copy's lock, so that no child
+//! starts from a half-applied change.
+
+use oxigraph::model::Quad;
+use oxigraph::store::{StorageError, Store};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{RwLock, RwLockReadGuard};
+
+/// What a commit changed, when it is known quad by quad.
+#[derive(Debug, Default)]
+pub struct Delta {
+    pub removed: Vec<Quad>,
+    pub inserted: Vec<Quad>,
+}
+
+/// How the copy follows a commit: by its delta, or (SPARQL Update, file loads, bulk inserts,
+/// whose quads are not listed) by copying the store again.
+#[derive(Debug)]
+pub enum Replication {
+    Delta(Delta),
+    Everything,
+}
+
+/// Oxigraph's in-memory store keeps what a transaction removes (its versions are never
+/// collected): after this many removals the copy is made again from the store, which bounds
+/// the memory a long run of replacing writes takes.
+const RECOPY_AFTER_REMOVALS: usize = 200_000;
+
+#[derive(Default)]
+pub struct Replica {
+    /// Off in the command-line tools (nothing queries a copy there) until `serve` turns it on.
+    enabled: AtomicBool,
+    copy: RwLock<Option<Store>>,
+    /// Quads removed from the copy since it was made.
+    removals: AtomicUsize,
+}
+
+impl Replica {
+    /// Copies the whole of `source` and keeps following its commits from now on.
+    pub fn enable(&self, source: &Store) -> Result<(), StorageError> {
+        let mut copy = self.write();
+        *copy = Some(copy_of(source)?);
+        self.enabled.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Acquire)
+    }
+
+    /// Brings the copy in line with a commit of `source`. Called under the store's write lock,
+    /// after the commit and before it is announced. A failure leaves the copy off (queries go
+    /// back to the store itself) rather than stale.
+    pub fn follow(&self, source: &Store, replication: Replication) {
+        if !self.is_enabled() {
+            return;
+        }
+        let mut copy = self.write();
+        let worn = self.removals.load(Ordering::Relaxed) >= RECOPY_AFTER_REMOVALS;
+        let outcome = match (&*copy, replication) {
+            (Some(store), Replication::Delta(delta)) if !worn => {
+                self.removals
+                    .fetch_add(delta.removed.len(), Ordering::Relaxed);
+                apply(store, &delta)
+            }
+            (_, _) => copy_of(source).map(|fresh| {
+                *copy = Some(fresh);
+                self.removals.store(0, Ordering::Relaxed);
+            }),
+        };
+        if let Err(error) = outcome {
+            tracing::error!(%error, "the in-memory copy could not follow a commit: turned off");
+            self.enabled.store(false, Ordering::Release);
+            *copy = None;
+        }
+    }
+
+    /// The copy, read-locked: no change is applied to it while the guard lives.
+    pub fn read(&self) -> Option<RwLockReadGuard<'_, Option<Store>>> {
+        if !self.is_enabled() {
+            return None;
+        }
+        let guard = self
+            .copy
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        guard.is_some().then_some(guard)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Store>> {
+        self.copy
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn apply(store: &Store, delta: &Delta) -> Result<(), StorageError> {
+    let mut transaction = store.start_transaction()?;
+    for quad in &delta.removed {
+        transaction.remove(quad);
+    }
+    transaction.extend(&delta.inserted);
+    transaction.commit()
+}
+
+fn copy_of(source: &Store) -> Result<Store, StorageError> {
+    let copy = Store::new()?;
+    let mut loader = copy.bulk_loader();
+    loader.load_ok_quads::<StorageError, StorageError>(source.iter())?;
+    loader.commit()?;
+    Ok(copy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::model::{GraphName, Literal, NamedNode};
+
+    fn quad(n: i64) -> Quad {
+        Quad::new(
+            NamedNode::new_unchecked("http://x/s"),
+            NamedNode::new_unchecked("http://x/p"),
+            Literal::from(n),
+            GraphName::NamedNode(NamedNode::new_unchecked("http://x/g")),
+        )
+    }
+
+    fn quads(store: &Store) -> Vec<Quad> {
+        let mut all: Vec<Quad> = store.iter().map(Result::unwrap).collect();
+        all.sort_by_key(ToString::to_string);
+        all
+    }
+
+    #[test]
+    fn the_copy_follows_deltas_and_whole_copies() {
+        let source = Store::new().unwrap();
+        source.insert(&quad(1)).unwrap();
+        let replica = Replica::default();
+        replica.follow(&source, Replication::Everything);
+        assert!(replica.read().is_none(), "off until enabled");
+        replica.enable(&source).unwrap();
+        let copied = |r: &Replica| quads(r.read().unwrap().as_ref().unwrap());
+        assert_eq!(copied(&replica), quads(&source));
+
+        source.remove(&quad(1)).unwrap();
+        source.insert(&quad(2)).unwrap();
+        replica.follow(
+            &source,
+            Replication::Delta(Delta {
+                removed: vec![quad(1)],
+                inserted: vec![quad(2)],
+            }),
+        );
+        assert_eq!(copied(&replica), quads(&source));
+
+        source.insert(&quad(3)).unwrap();
+        replica.follow(&source, Replication::Everything);
+        assert_eq!(copied(&replica), quads(&source));
+    }
+}
