@@ -21,6 +21,8 @@ pub struct App {
     pub store: AppStore,
     pub contexts: Contexts,
     pub validator: Arc<Validator>,
+    /// The shapes file by file (`/validate?shapes=place`), by the file's name.
+    pub shape_sets: Arc<std::collections::BTreeMap<String, Arc<Validator>>>,
     pub engine: QueryEngine,
     pub compactor: Arc<Compactor>,
     pub described: Arc<SelfDescription>,
@@ -48,11 +50,16 @@ impl App {
             &config.federation.ca_certificates,
         )?);
         let engine = query_engine(&config, trusted_roots.clone());
+        let shape_sets = Validator::sets(config.shapes_dir.as_deref())?
+            .into_iter()
+            .map(|(name, set)| (name, Arc::new(set)))
+            .collect();
         Ok(Self {
             config: Arc::new(config),
             store,
             contexts,
             validator: Arc::new(validator),
+            shape_sets: Arc::new(shape_sets),
             engine,
             compactor: Arc::new(compactor),
             described: Arc::new(described),

@@ -292,3 +292,38 @@ fn scheduled_harvests_run_and_report_their_last_outcome() {
         .collect();
     assert!(names.contains(&"La Ruche du Marais"), "{names:?}");
 }
+
+/// `LOAD` in a SPARQL Update, even with the admin token, fetches nothing: a listener proves it.
+#[test]
+fn sparql_load_makes_no_connection() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let trap = format!("http://{}/data.ttl", listener.local_addr().unwrap());
+    let server = TestServer::start_with(|c| c.admin_token = Some("s3cret".into()));
+    for update in [
+        format!("LOAD <{trap}>"),
+        format!("LOAD SILENT <{trap}> INTO GRAPH <http://example.org/g>"),
+    ] {
+        let answer = client()
+            .post(server.url("/sparql"))
+            .bearer_auth("s3cret")
+            .header("content-type", "application/sparql-update")
+            .body(update.clone())
+            .send()
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{update}");
+        let problem: serde_json::Value = answer.json().unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("LOAD is not available"),
+            "{problem}"
+        );
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(
+        listener.accept().is_err(),
+        "no connection may reach the URL a LOAD names"
+    );
+}

@@ -505,3 +505,39 @@ fn shapes_are_served_as_turtle_and_jsonld() {
     .unwrap();
     assert_eq!(quads.len(), validator().shape_triples().len());
 }
+
+/// A developer can validate an export against one shapes file: a pledge with an unknown status
+/// fails the funding shapes, and the shapes of places alone find nothing to check in it.
+#[test]
+fn http_validate_against_one_shape_set() {
+    let server = TestServer::start();
+    let http = client();
+    let invalid =
+        std::fs::read_to_string(repo_path("fixtures/invalid/unknown-status.ttl")).unwrap();
+    let conforms = |shapes: &str| -> serde_json::Value {
+        let response = http
+            .post(server.url(&format!("/validate?shapes={shapes}")))
+            .header("content-type", "text/turtle")
+            .body(invalid.clone())
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{shapes}");
+        response.json::<serde_json::Value>().unwrap()["conforms"].clone()
+    };
+    assert_eq!(conforms("all"), false);
+    assert_eq!(conforms("funding"), false);
+    assert_eq!(conforms("place"), true);
+    let unknown = http
+        .post(server.url("/validate?shapes=nope"))
+        .header("content-type", "text/turtle")
+        .body(invalid.clone())
+        .send()
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+    let problem: serde_json::Value = unknown.json().unwrap();
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("funding") && detail.contains("place"),
+        "{detail}"
+    );
+}

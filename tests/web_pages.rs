@@ -738,7 +738,7 @@ fn pages_work_in_a_real_browser() {
         let _ = std::fs::remove_file(&file);
         // The refused file's answer, and nothing else.
         assert_eq!(
-            console_errors_but(client, &["/validate?context=none - Failed to load resource: the server responded with a status of 400"]).await,
+            console_errors_but(client, &["/validate?context=none&shapes=all - Failed to load resource: the server responded with a status of 400"]).await,
             Vec::<String>::new(),
             "validator"
         );

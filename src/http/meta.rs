@@ -13,6 +13,7 @@ use axum::Json;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedNode, Triple};
 use serde_json::json;
+use std::sync::Arc;
 
 pub fn routes() -> Vec<Route> {
     let ok = |description: &str| json!({ "200": { "description": description } });
@@ -121,8 +122,25 @@ async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
 
 /// VoID: the dataset, its SPARQL endpoint, its vocabularies and the triples of each graph.
 async fn void(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let counts = void_counts(&state).await?;
+    void_response(&state, &headers, &counts)
+}
+
+/// The triples of each named graph, counted once per store version.
+async fn void_counts(state: &AppState) -> Result<Arc<Vec<(NamedNode, usize)>>> {
+    let version = state.store.commits.version();
+    let kept = state
+        .void_counts
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some((_, counts)) = kept.filter(|(at, _)| *at == version) {
+        return Ok(counts);
+    }
+    let permit = state.whole_store_read()?;
     let store = state.store.clone();
     let counts = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(NamedNode, usize)>> {
+        let _permit = permit;
         let mut counts = Vec::new();
         for graph in store.store.named_graphs() {
             if let oxigraph::model::NamedOrBlankNode::NamedNode(g) = graph? {
@@ -138,6 +156,19 @@ async fn void(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
     .await
     .map_err(super::error::Error::internal)?
     .map_err(super::error::Error::internal)?;
+    let counts = Arc::new(counts);
+    *state
+        .void_counts
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((version, counts.clone()));
+    Ok(counts)
+}
+
+fn void_response(
+    state: &AppState,
+    headers: &HeaderMap,
+    counts: &[(NamedNode, usize)],
+) -> Result<Response> {
     let base = &state.store.base;
     let void = |local: &str| NamedNode::new_unchecked(format!("{}{local}", vocab::VOID));
     let dataset = NamedNode::new_unchecked(format!("{}.well-known/void#dataset", base.as_str()));
@@ -202,23 +233,25 @@ async fn void(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
         triples.push(Triple::new(
             subset.clone(),
             NamedNode::new_unchecked(format!("{}name", vocab::SD)),
-            graph,
+            graph.clone(),
         ));
         triples.push(Triple::new(
             subset,
             void("triples"),
-            oxigraph::model::Literal::from(n as i64),
+            oxigraph::model::Literal::from(*n as i64),
         ));
     }
-    graph_response(&headers, &triples)
+    graph_response(headers, &triples)
 }
 
 /// All data as gzipped N-Quads, streamed: the store is read on a blocking thread and sent on
 /// as it is compressed, so a large store never sits in memory.
-async fn dump(State(state): State<AppState>) -> Response {
+async fn dump(State(state): State<AppState>) -> Result<Response> {
+    let permit = state.whole_store_read()?;
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<axum::body::Bytes>>(16);
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let sink = ChannelWriter {
             tx: tx.clone(),
             buffer: Vec::with_capacity(64 * 1024),
@@ -258,7 +291,7 @@ async fn dump(State(state): State<AppState>) -> Response {
         axum::http::header::CONTENT_DISPOSITION,
         axum::http::HeaderValue::from_static("attachment; filename=\"lieux-communs.nq.gz\""),
     );
-    response
+    Ok(response)
 }
 
 fn tokio_stream_from(

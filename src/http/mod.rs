@@ -39,6 +39,12 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub app: App,
     pub representations: Arc<representations::Representations>,
+    /// Reads that go through the whole store (`/dump`, VoID's counts, the Graph Store's
+    /// default graph): two at a time, so that repeating them cannot pin every core.
+    pub whole_store_reads: Arc<tokio::sync::Semaphore>,
+    /// VoID's triple counts per graph, at the store's version they were counted at.
+    pub void_counts:
+        Arc<std::sync::Mutex<Option<(u64, Arc<Vec<(oxigraph::model::NamedNode, usize)>>)>>>,
 }
 
 /// Handlers read the core's parts directly (`state.store`, `state.validator`…).
@@ -51,6 +57,16 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A permit for a read through the whole store, or 503 when two run already.
+    pub fn whole_store_read(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Error> {
+        self.whole_store_reads.clone().try_acquire_owned().map_err(|_| {
+            Error::Busy(
+                "two reads of the whole store (dump, VoID, default graph) run already: try again shortly"
+                    .into(),
+            )
+        })
+    }
+
     pub fn new(app: App) -> Self {
         let representations = Arc::new(representations::Representations::new(
             app.config.kept_representations_bytes,
@@ -58,6 +74,8 @@ impl AppState {
         Self {
             app,
             representations,
+            whole_store_reads: Arc::new(tokio::sync::Semaphore::new(2)),
+            void_counts: Arc::default(),
         }
     }
 

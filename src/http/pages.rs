@@ -449,11 +449,28 @@ pub fn sparql_editor(state: &AppState) -> Response {
     Html(pages::sparql(&examples, vocab::PREFIXES)).into_response()
 }
 
-async fn validator() -> Html<String> {
-    Html(pages::validator(&[Choice {
+async fn validator(State(state): State<AppState>) -> Html<String> {
+    let mut choices = vec![Choice {
         value: "all".into(),
         label: "Toutes les formes du service (tiers-lieux, communs, financements, réseaux)".into(),
-    }]))
+    }];
+    choices.extend(state.shape_sets.keys().map(|name| Choice {
+        value: name.clone(),
+        label: shape_set_label(name),
+    }));
+    Html(pages::validator(&choices))
+}
+
+/// The French name of a shapes file of ours; another file keeps its own name.
+fn shape_set_label(name: &str) -> String {
+    match name {
+        "place" => "Tiers-lieux seulement".into(),
+        "commons" => "Communs, contributeurs, budgets et besoins seulement".into(),
+        "funding" => "Engagements de financement et campagnes seulement".into(),
+        "network" => "Réseaux seulement".into(),
+        "concepts" => "Vocabulaires (concepts) seulement".into(),
+        other => format!("Formes du fichier {other}"),
+    }
 }
 
 async fn api_reference() -> Html<String> {

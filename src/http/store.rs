@@ -65,8 +65,13 @@ pub async fn get(
     headers: HeaderMap,
 ) -> Result<Response> {
     let target = target(&state, raw)?;
+    let permit = match target {
+        Target::Default => Some(state.whole_store_read()?),
+        Target::Named(_) => None,
+    };
     let store = state.store.clone();
     let triples = tokio::task::spawn_blocking(move || -> Result<Option<Vec<Triple>>> {
+        let _permit = permit;
         let graph = match &target {
             Target::Named(g) => {
                 // A graph whose statements were all deleted no longer exists for the protocol.

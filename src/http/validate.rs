@@ -28,6 +28,9 @@ pub struct Params {
     /// with the store's data (links to resources of the store resolve).
     #[serde(default)]
     context: Option<String>,
+    /// `all` (default), or the name of one shapes file (`place`, `commons`…).
+    #[serde(default)]
+    shapes: Option<String>,
 }
 
 pub async fn post(
@@ -55,7 +58,20 @@ pub async fn post(
             )))
         }
     };
-    let validator = state.validator.clone();
+    let validator = match params.shapes.as_deref() {
+        None | Some("all") => state.validator.clone(),
+        Some(name) => state.shape_sets.get(name).cloned().ok_or_else(|| {
+            Error::BadRequest(format!(
+                "unknown shape set {name:?}: use 'all' or one of {}",
+                state
+                    .shape_sets
+                    .keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?,
+    };
     let store = state.store.clone();
     let report = tokio::task::spawn_blocking(move || {
         if in_store {
@@ -85,7 +101,7 @@ pub fn routes() -> Vec<Route> {
             Method::POST,
             post,
             json!({ "summary": "validate an RDF payload against the shapes; stores nothing",
-            "parameters": [query_param("context", "none (default) or store")], "requestBody": rdf_body("the data"),
+            "parameters": [query_param("context", "none (default) or store"), query_param("shapes", "all (default), or one shapes file: place, commons, funding, network, concepts")], "requestBody": rdf_body("the data"),
             "responses": { "200": { "description": "the report: application/ld+json, text/turtle, application/n-triples or text/plain" }, "400": problem("syntax error with line and column"), "413": problem("too large"), "415": problem("unknown media type") } }),
         )],
     )]

@@ -21,6 +21,19 @@ pub async fn update(
         .map_err(|e| QueryError::Internal(e.into()))?
         .parse_update(update)
         .map_err(|e| QueryError::Syntax(e.to_string()))?;
+    // The server fetches nothing a request names: whether Oxigraph could fetch depends on the
+    // features its dependants turn on, so LOAD is refused here, before evaluation.
+    if parsed
+        .operations
+        .iter()
+        .any(|o| matches!(o, spargebra::GraphUpdateOperation::Load { .. }))
+    {
+        return Err(QueryError::Update(
+            "LOAD is not available: the server fetches no URL a request names; load files with \
+             `lieux-communs load`, or send the data to /store"
+                .into(),
+        ));
+    }
     if !using_graph_uris.is_empty() || !using_named_graph_uris.is_empty() {
         let iris =
             |uris: &[String], parameter: &'static str| -> Result<Vec<NamedNode>, QueryError> {

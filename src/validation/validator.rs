@@ -33,6 +33,29 @@ impl Validator {
         }
     }
 
+    /// One validator per shapes file of the carried shapes (or of `folder`), named after the
+    /// file: the shape sets a developer may validate an export against alone. Each file of ours
+    /// is whole (no shape refers to one in another file).
+    pub fn sets(folder: Option<&Path>) -> anyhow::Result<Vec<(String, Self)>> {
+        let documents = match folder {
+            Some(folder) => crate::bundled::documents(&[], Some(folder))?,
+            None => crate::bundled::documents(crate::bundled::SHAPES, None)?,
+        };
+        documents
+            .iter()
+            .map(|document| {
+                let name = Path::new(&document.name)
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or(&document.name)
+                    .to_owned();
+                let validator = Self::from_documents(std::slice::from_ref(document))
+                    .with_context(|| format!("invalid shapes in {}", document.name))?;
+                Ok((name, validator))
+            })
+            .collect()
+    }
+
     pub fn from_documents(documents: &[crate::bundled::Document]) -> anyhow::Result<Self> {
         let graph: Graph = crate::bundled::triples(documents, "file:///")?
             .into_iter()

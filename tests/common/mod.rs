@@ -1,6 +1,7 @@
 //! A real server on a free loopback port, in the test process, speaking real HTTP.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod process;
 
 use lieux_communs::config::Config;

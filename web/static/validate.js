@@ -146,7 +146,8 @@
         return;
       }
       var context = document.getElementById("v-store").checked ? "store" : "none";
-      return fetch("/validate?context=" + context, {
+      var shapes = document.getElementById("v-shapes").value;
+      return fetch("/validate?context=" + context + "&shapes=" + encodeURIComponent(shapes), {
         method: "POST",
         headers: { "Content-Type": formatSelect.value, Accept: "application/ld+json" },
         body: source
