@@ -225,7 +225,11 @@ fn write_results(path: &Path, reports: &[Report], budget: Budget) -> std::io::Re
                     f.index,
                     report.seed,
                     f.what.lines().next().unwrap_or_default(),
-                    first.chars().take(160).collect::<String>().replace('`', "'")
+                    first
+                        .chars()
+                        .take(160)
+                        .collect::<String>()
+                        .replace('`', "'")
                 )
                 .unwrap();
             }

@@ -172,8 +172,9 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let runs = AtomicU64::new(0);
     let next = || runs.fetch_add(1, Ordering::Relaxed);
 
-    // What makes a repetition cold on our server: its cache key is the parsed query, printed
-    // again; the ETag is a hash of that key, so equal tags mean a shared cache entry.
+    // Whether a repetition is cold on our server: the ETag is a hash of the cache key, so
+    // equal tags mean one cache entry. A comment is checked too, to record which key the
+    // server uses (the query's text, or the query parsed and printed again).
     let first = &queries[0].1;
     let plain = ours.ask(first)?.etag;
     let renamed = [
@@ -184,22 +185,23 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let key_check = match (&plain, &renamed, &commented) {
         (Some(plain), [Some(a), Some(b)], Some(commented)) => {
             let apart = a != b && a != plain && b != plain;
-            let kept = commented == plain;
+            ensure!(
+                apart,
+                "renamed repetitions share our server's cache entry: they would not be cold"
+            );
             format!(
-                "checked on our server through its `ETag` (a hash of the cache key): \
-                 two renamed repetitions {} each other and the original query; \
-                 a `# run N` comment line {} the original's tag, \
-                 so a comment {} a repetition distinct.",
-                if apart {
-                    "differ from"
+                "Checked on our server at this run through its `ETag` (a hash of its cache key): \
+                 two renamed repetitions have tags of their own, apart from the original's; \
+                 a `# run N` comment line {}.",
+                if commented == plain {
+                    "keeps the original's tag (the key is the parsed query: a comment would \
+                     have been answered from the cache)"
                 } else {
-                    "DO NOT differ from"
+                    "changes the tag (the key is the query's text)"
                 },
-                if kept { "keeps" } else { "changes" },
-                if kept { "would not make" } else { "would make" },
             )
         }
-        _ => "not checked: our server sent no `ETag`.".to_owned(),
+        _ => "Not checked at this run: our server sent no `ETag`.".to_owned(),
     };
 
     eprintln!("peers: comparing answers");
@@ -376,8 +378,8 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
 
     writeln!(md, "\n## Method\n")?;
     writeln!(md, "- Both servers run on this machine at the same time, on loopback, queried over HTTP by one client (reqwest, keep-alive) with `GET /sparql?query=…`, no `default-graph-uri`: the default graph is the union of the named graphs on both (ours by design, Virtuoso by default), so the data sit in the graph they were loaded into and the queries read the default graph, as partners' do.")?;
-    writeln!(md, "- Cold: our server keeps answers per store version, keyed by the parsed query printed again, so a comment would not make a repetition new. Each request is instead made distinct by renaming the query's variables (`?place` → `?place_r17`, a new suffix for every request, on both servers); the algebra, and so the plan, is the same up to names, and so are the answers but for the names of the columns. DESCRIBE of one IRI has no variable: it gets `LIMIT 1000017` instead, far above its rows. This also defeats Virtuoso's cache of compiled queries, so both parse and plan every request. The key was {key_check}")?;
-    writeln!(md, "- Interleaving: the servers take turns within each round, and which goes first alternates, so that a background load on the machine falls on both alike.")?;
+    writeln!(md, "- Cold: our server keeps answers per store version, keyed by the query, so every measured repetition must be a query it has not seen, without changing the work. Each request is made distinct by renaming the query's variables (`?place` → `?place_r17`, a new suffix for every request, on both servers): the algebra, and so the plan, is the same up to names, and so are the answers but for the names of the columns. DESCRIBE of one IRI has no variable: it gets `LIMIT 1000017` instead, far above its rows. Not a comment: whether a comment changes the key depends on whether the key is the text or the parsed query, and renaming changes both. It also defeats Virtuoso's cache of compiled queries, so both servers parse and plan every request. {key_check}")?;
+    writeln!(md, "- Interleaving: the servers take turns within each round, and which goes first alternates, so that a background load on the machine falls on both alike; the load averages at the top tell how busy the machine was (above the number of CPUs, the figures are noisy).")?;
     writeln!(md, "- Loading: the same N-Triples file, by our `load` command (timed from process start to exit) and by Virtuoso's bulk loader through `isql-vt` (timed from the `ld_dir` call to the end of `rdf_loader_run()`, then with the `checkpoint` that makes it durable). Virtuoso starts first, on a fresh database in a temporary folder, with its own `virtuoso.ini` and free ports, not the system's service.")?;
     writeln!(md, "- Our store also holds the ontology graph, which our server writes at start; none of the six queries reads what it holds, and the comparison above would show it.")?;
     Ok(md)

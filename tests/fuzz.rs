@@ -115,7 +115,6 @@ fn inputs_are_reproducible() {
 // Reproducers of what the fuzzing found
 // ------------------------------------------------------------------------------------------------
 
-
 /// Runs the test `name` of this file in a child process and tells whether it passed: an input
 /// that overflows the stack aborts the whole process, which no test can catch in-process.
 fn passes_in_child(name: &str, depth: usize) -> bool {
@@ -168,7 +167,10 @@ fn child_nested_sparql_update() {
     let answer = server.send(
         Request::post("/sparql")
             .header("content-type", "application/sparql-update")
-            .header("authorization", format!("Bearer {}", fuzz_targets::ADMIN_TOKEN))
+            .header(
+                "authorization",
+                format!("Bearer {}", fuzz_targets::ADMIN_TOKEN),
+            )
             .body(Body::from(update))
             .unwrap(),
     );
@@ -216,11 +218,18 @@ fn child_nested_turtle_collection() {
         " )".repeat(depth)
     );
     let answer = server.send(
-        Request::post(std::env::var("LIEUX_COMMUNS_FUZZ_CHILD_PATH").as_deref().unwrap_or("/places"))
-            .header("content-type", "text/turtle")
-            .header("authorization", format!("Bearer {}", fuzz_targets::RFFLAB_TOKEN))
-            .body(Body::from(body))
-            .unwrap(),
+        Request::post(
+            std::env::var("LIEUX_COMMUNS_FUZZ_CHILD_PATH")
+                .as_deref()
+                .unwrap_or("/places"),
+        )
+        .header("content-type", "text/turtle")
+        .header(
+            "authorization",
+            format!("Bearer {}", fuzz_targets::RFFLAB_TOKEN),
+        )
+        .body(Body::from(body))
+        .unwrap(),
     );
     assert!((400..500).contains(&answer), "answered {answer}");
 }

@@ -34,6 +34,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+/// The triples of each named graph.
+pub type GraphCounts = Arc<Vec<(oxigraph::model::NamedNode, usize)>>;
+
 /// What a handler needs: the application core, and the caches that exist for HTTP only.
 #[derive(Clone)]
 pub struct AppState {
@@ -43,8 +46,7 @@ pub struct AppState {
     /// default graph): two at a time, so that repeating them cannot pin every core.
     pub whole_store_reads: Arc<tokio::sync::Semaphore>,
     /// VoID's triple counts per graph, at the store's version they were counted at.
-    pub void_counts:
-        Arc<std::sync::Mutex<Option<(u64, Arc<Vec<(oxigraph::model::NamedNode, usize)>>)>>>,
+    pub void_counts: Arc<std::sync::Mutex<Option<(u64, GraphCounts)>>>,
 }
 
 /// Handlers read the core's parts directly (`state.store`, `state.validator`…).

@@ -36,7 +36,9 @@ pub enum QueryError {
     #[error("every query slot is taken by queries still running: try again later")]
     Busy,
     /// Every slot was taken and this query, the oldest of the busiest client, gave way.
-    #[error("the service is busy and this query, the oldest of its client, gave way: try again later")]
+    #[error(
+        "the service is busy and this query, the oldest of its client, gave way: try again later"
+    )]
     Evicted,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

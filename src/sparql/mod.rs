@@ -10,8 +10,8 @@ mod error;
 mod isolated;
 mod query;
 mod results;
-mod slots;
 pub mod service;
+mod slots;
 mod update;
 
 pub use engine::{QueryEngine, ServiceHandlerFactory};

@@ -269,8 +269,18 @@ pub fn run_named(name: &str, seed: u64, budget: Budget) -> Report {
         "sparql-protocol" => run(name, &mut SparqlProtocol::new(name), seed, budget),
         "headers" => run(name, &mut Headers::new(name), seed, budget),
         "slugs-paging" => run(name, &mut SlugsPaging::new(name), seed, budget),
-        "communecter" => run(name, &mut Harvests::new(name, Partner::Communecter), seed, budget),
-        "gogocarto" => run(name, &mut Harvests::new(name, Partner::GoGoCarto), seed, budget),
+        "communecter" => run(
+            name,
+            &mut Harvests::new(name, Partner::Communecter),
+            seed,
+            budget,
+        ),
+        "gogocarto" => run(
+            name,
+            &mut Harvests::new(name, Partner::GoGoCarto),
+            seed,
+            budget,
+        ),
         other => panic!("no fuzz target {other:?}: one of {TARGETS:?}"),
     }
 }
@@ -496,7 +506,12 @@ impl std::fmt::Debug for HttpCase {
         for (name, value) in &self.headers {
             writeln!(f, "{name}: \"{}\"", escape_bytes(value))?;
         }
-        write!(f, "body ({} bytes): \"{}\"", self.body.len(), escape_bytes(&self.body))
+        write!(
+            f,
+            "body ({} bytes): \"{}\"",
+            self.body.len(),
+            escape_bytes(&self.body)
+        )
     }
 }
 

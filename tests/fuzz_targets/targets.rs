@@ -93,7 +93,16 @@ fn write_request(
             "POST",
             format!(
                 "/validate{}",
-                pick(rng, &["", "?context=store", "?context=none", "?context=%FF", "?context"])
+                pick(
+                    rng,
+                    &[
+                        "",
+                        "?context=store",
+                        "?context=none",
+                        "?context=%FF",
+                        "?context"
+                    ]
+                )
             ),
         ),
         75..=82 => HttpCase::new("PUT", store_target(rng, iris)),
@@ -108,11 +117,31 @@ fn write_request(
         .header("content-type", content_type)
         .body(body);
     if chance(rng, 0.1) {
-        let tag = pick(rng, &["*", "\"x\"", "W/\"x\"", "", "\"", "\"a\", \"b\"", "*, \"x\""]);
+        let tag = pick(
+            rng,
+            &[
+                "*",
+                "\"x\"",
+                "W/\"x\"",
+                "",
+                "\"",
+                "\"a\", \"b\"",
+                "*, \"x\"",
+            ],
+        );
         case = case.header(one(rng, &["if-match", "if-none-match"]), *tag);
     }
     if chance(rng, 0.05) {
-        let prefer = pick(rng, &["return=representation", "return=minimal", "handling=strict", "return=", "x"]);
+        let prefer = pick(
+            rng,
+            &[
+                "return=representation",
+                "return=minimal",
+                "handling=strict",
+                "return=",
+                "x",
+            ],
+        );
         case = case.header("prefer", *prefer);
     }
     case
@@ -120,9 +149,15 @@ fn write_request(
 
 fn store_target(rng: &mut FuzzRng, iris: &[String]) -> String {
     match rng.random_range(0..6) {
-        0..=2 => format!("/store?graph={}", gen::percent_encode(format!("{BASE}graphs/rfflab").as_bytes())),
+        0..=2 => format!(
+            "/store?graph={}",
+            gen::percent_encode(format!("{BASE}graphs/rfflab").as_bytes())
+        ),
         3 => "/store?default".to_owned(),
-        4 => format!("/store?graph={}", gen::percent_encode(pick(rng, iris).as_bytes())),
+        4 => format!(
+            "/store?graph={}",
+            gen::percent_encode(pick(rng, iris).as_bytes())
+        ),
         _ => {
             let text = gen::random_text(rng, 12);
             format!("/store?{}", gen::query_value(rng, text.as_bytes()))
@@ -170,7 +205,9 @@ impl Writes {
             75..=84 => pick(rng, seeds).clone(),
             85..=92 => {
                 let depth = gen::depth(rng);
-                let inner = format!("{{\"@context\":\"{BASE}context.jsonld\",\"type\":\"Place\",\"name\":\"n\"}}");
+                let inner = format!(
+                    "{{\"@context\":\"{BASE}context.jsonld\",\"type\":\"Place\",\"name\":\"n\"}}"
+                );
                 match rng.random_range(0..3) {
                     0 => gen::nested(rng, "[", &inner, "]", depth),
                     1 => format!(
@@ -195,8 +232,11 @@ impl Writes {
                 let nodes: Vec<String> = (0..rng.random_range(100..2000))
                     .map(|i| format!("{{\"@id\":\"{BASE}places/gen-{i}\",\"type\":\"Place\",\"name\":\"Lieu {i}\"}}"))
                     .collect();
-                format!("{{\"@context\":\"{BASE}context.jsonld\",\"@graph\":[{}]}}", nodes.join(","))
-                    .into_bytes()
+                format!(
+                    "{{\"@context\":\"{BASE}context.jsonld\",\"@graph\":[{}]}}",
+                    nodes.join(",")
+                )
+                .into_bytes()
             }
         }
     }
@@ -216,7 +256,7 @@ impl Writes {
             }
             75..=84 => pick(rng, seeds).clone(),
             85..=92 => {
-                let depth = gen::depth(rng).min(TURTLE_MAX_DEPTH);
+                let depth = gen::depth(rng);
                 let (open, inner, close) = one(
                     rng,
                     &[
@@ -238,19 +278,15 @@ impl Writes {
             _ => {
                 let mut text = String::from("@prefix tl: <https://w3id.org/tiers-lieux/ns#> .\n");
                 for i in 0..rng.random_range(100..2000) {
-                    text.push_str(&format!("<{BASE}places/gen-{i}> a tl:Place ; tl:name \"Lieu {i}\" .\n"));
+                    text.push_str(&format!(
+                        "<{BASE}places/gen-{i}> a tl:Place ; tl:name \"Lieu {i}\" .\n"
+                    ));
                 }
                 text.into_bytes()
             }
         }
     }
 }
-
-/// Deeper nesting than this is not generated in Turtle bodies: a collection nested about 2 000
-/// deep, written to a collection, overflows the stack and aborts the process (regression test
-/// `deeply_nested_turtle_collection_*` in `tests/fuzz.rs`, in a child process); raise this once
-/// it is fixed.
-pub const TURTLE_MAX_DEPTH: usize = 400;
 
 impl Target for Writes {
     type Input = HttpCase;
@@ -303,12 +339,6 @@ impl Target for Writes {
 // SPARQL: query strings, and the protocol around them
 // ------------------------------------------------------------------------------------------------
 
-/// Deeper nesting than this is not generated in queries: from about 1 000 levels the query
-/// parser overflows its thread's stack and the process aborts, which would end the run (and
-/// the test binary) at the first such input. `tests/fuzz.rs` (`deeply_nested_sparql_*`) keeps
-/// that crash as its regression tests, each in a child process; raise this once it is fixed.
-pub const SPARQL_MAX_DEPTH: usize = 400;
-
 pub struct SparqlQueries {
     surface: Surface,
 }
@@ -334,7 +364,7 @@ fn query_text(rng: &mut FuzzRng, seeds: &[Vec<u8>], iris: &[String]) -> Vec<u8> 
         }
         80..=86 => pick(rng, seeds).clone(),
         87..=93 => {
-            let depth = gen::depth(rng).min(SPARQL_MAX_DEPTH);
+            let depth = gen::depth(rng);
             let (open, inner, close) = one(
                 rng,
                 &[
@@ -384,10 +414,17 @@ impl Target for SparqlQueries {
             case = case.header("accept", gen::random_media(rng));
         }
         if chance(rng, 0.05) {
-            case.uri.push_str(if case.uri.contains('?') { "&" } else { "?" });
+            case.uri
+                .push_str(if case.uri.contains('?') { "&" } else { "?" });
             case.uri.push_str(&format!(
                 "format={}",
-                pick(rng, &["json", "xml", "csv", "tsv", "turtle", "ntriples", "nquads", "rdfxml", "jsonld", "html", "x"])
+                pick(
+                    rng,
+                    &[
+                        "json", "xml", "csv", "tsv", "turtle", "ntriples", "nquads", "rdfxml",
+                        "jsonld", "html", "x"
+                    ]
+                )
             ));
         }
         case
@@ -454,7 +491,20 @@ fn protocol_params(rng: &mut FuzzRng, surface: &Surface, updates: &[Vec<u8>]) ->
             "update" => safe_update(gen::mutate_seed(rng, updates, gen::SPARQL_TOKENS)),
             "format" | "output" => pick(
                 rng,
-                &["json", "xml", "csv", "tsv", "turtle", "ntriples", "nquads", "rdfxml", "jsonld", "", "application/sparql-results+json", "text/turtle;q=0"],
+                &[
+                    "json",
+                    "xml",
+                    "csv",
+                    "tsv",
+                    "turtle",
+                    "ntriples",
+                    "nquads",
+                    "rdfxml",
+                    "jsonld",
+                    "",
+                    "application/sparql-results+json",
+                    "text/turtle;q=0",
+                ],
             )
             .as_bytes()
             .to_vec(),
@@ -474,7 +524,10 @@ fn protocol_params(rng: &mut FuzzRng, surface: &Surface, updates: &[Vec<u8>]) ->
 
 /// An update without LOAD, however mutated (see `UPDATES`).
 fn safe_update(text: Vec<u8>) -> Vec<u8> {
-    if String::from_utf8_lossy(&text).to_ascii_uppercase().contains("LOAD") {
+    if String::from_utf8_lossy(&text)
+        .to_ascii_uppercase()
+        .contains("LOAD")
+    {
         b"CLEAR SILENT GRAPH <x:none>".to_vec()
     } else {
         text
@@ -489,7 +542,12 @@ impl Target for SparqlProtocol {
             .iter()
             .map(|u| u.replace("{BASE}", BASE).into_bytes())
             .collect();
-        let path = pick(rng, &["/sparql", "/sparql", "/sparql", "/query", "/sparql/", "/SPARQL"]);
+        let path = pick(
+            rng,
+            &[
+                "/sparql", "/sparql", "/sparql", "/query", "/sparql/", "/SPARQL",
+            ],
+        );
         let method = match rng.random_range(0..20) {
             0..=8 => "GET",
             9..=17 => "POST",
@@ -519,7 +577,10 @@ impl Target for SparqlProtocol {
                 _ => (gen::random_media(rng), gen::random_bytes(rng, 64)),
             };
             let content_type = if chance(rng, 0.1) {
-                format!("{content_type}; charset={}", pick(rng, &["utf-8", "latin1", "\"utf-8\"", ""]))
+                format!(
+                    "{content_type}; charset={}",
+                    pick(rng, &["utf-8", "latin1", "\"utf-8\"", ""])
+                )
             } else {
                 content_type
             };
@@ -660,11 +721,24 @@ impl Target for Headers {
         if chance(rng, 0.2) {
             case = case.header(
                 "accept-encoding",
-                one(rng, &["gzip", "br", "identity;q=0", "*;q=0", "gzip;q=2, deflate", "x"]),
+                one(
+                    rng,
+                    &[
+                        "gzip",
+                        "br",
+                        "identity;q=0",
+                        "*;q=0",
+                        "gzip;q=2, deflate",
+                        "x",
+                    ],
+                ),
             );
         }
         if chance(rng, 0.1) {
-            case = case.header("if-none-match", one(rng, &["*", "\"x\"", "W/\"y\"", "", "\"", "\u{e9}"]));
+            case = case.header(
+                "if-none-match",
+                one(rng, &["*", "\"x\"", "W/\"y\"", "", "\"", "\u{e9}"]),
+            );
         }
         if chance(rng, 0.05) {
             case = case.header("origin", one(rng, &["https://example.org", "null", ""]));
@@ -732,7 +806,15 @@ impl Target for SlugsPaging {
         };
         let accept = one(
             rng,
-            &["", "", "application/ld+json", "text/html", "text/turtle", "application/geo+json", "*/*"],
+            &[
+                "",
+                "",
+                "application/ld+json",
+                "text/html",
+                "text/turtle",
+                "application/geo+json",
+                "*/*",
+            ],
         );
         let case = match rng.random_range(0..100) {
             0..=34 => {
@@ -740,7 +822,10 @@ impl Target for SlugsPaging {
                 for _ in 0..rng.random_range(0..5) {
                     let key = one(
                         rng,
-                        &["page", "page", "limit", "limit", "q", "network", "tag", "region", "commons", "campaign", "format", "x"],
+                        &[
+                            "page", "page", "limit", "limit", "q", "network", "tag", "region",
+                            "commons", "campaign", "format", "x",
+                        ],
                     );
                     let value = match key {
                         "page" | "limit" => paging_value(rng),
@@ -919,7 +1004,11 @@ impl Harvests {
             80..=89 => pick(rng, seeds).clone(),
             90..=95 => {
                 let depth = gen::depth(rng);
-                let key = if matches!(self.partner, Partner::Communecter) { "entities" } else { "data" };
+                let key = if matches!(self.partner, Partner::Communecter) {
+                    "entities"
+                } else {
+                    "data"
+                };
                 format!("{{\"{key}\":{}}}", gen::nested(rng, "[", "{}", "]", depth)).into_bytes()
             }
             _ => gen::random_bytes(rng, 100),
@@ -993,7 +1082,9 @@ impl Harvests {
                     json!({ "meta": { "next": null }, "entities": records })
                 }
             }
-            Partner::GoGoCarto => json!({ "licence": "odbl", "ontology": "gogofull", "data": records }),
+            Partner::GoGoCarto => {
+                json!({ "licence": "odbl", "ontology": "gogofull", "data": records })
+            }
         }
     }
 
@@ -1026,7 +1117,9 @@ impl Harvests {
 fn refused(error: HarvestError) -> Outcome {
     match error {
         HarvestError::Write(message) => Outcome::Internal(format!("write: {message}")),
-        HarvestError::Invalid(report) => Outcome::Internal(format!("invalid after conform: {report}")),
+        HarvestError::Invalid(report) => {
+            Outcome::Internal(format!("invalid after conform: {report}"))
+        }
         _ => Outcome::Refused,
     }
 }
@@ -1095,20 +1188,31 @@ impl Target for Harvests {
     }
 
     fn execute(&mut self, input: &Payload) -> Outcome {
-        let root = self.dir.to_str().expect("a UTF-8 temporary path").to_owned();
+        let root = self
+            .dir
+            .to_str()
+            .expect("a UTF-8 temporary path")
+            .to_owned();
         match input.partner {
             Partner::Communecter => {
                 self.write("api/organization/get/limit/100/index/0", &input.main);
                 self.write("api/project/get/limit/100/index/0", &input.second);
                 for kind in ["organization", "project"] {
                     for index in [100, 200, 300] {
-                        self.write(&format!("api/{kind}/get/limit/100/index/{index}"), EMPTY_PAGE);
+                        self.write(
+                            &format!("api/{kind}/get/limit/100/index/{index}"),
+                            EMPTY_PAGE,
+                        );
                     }
                 }
                 self.harvest(&Communecter::new(&root))
             }
             Partner::GoGoCarto => {
-                let file = if input.jsonld { "elements.jsonld" } else { "elements.json" };
+                let file = if input.jsonld {
+                    "elements.jsonld"
+                } else {
+                    "elements.json"
+                };
                 self.write(&format!("api/{file}"), &input.main);
                 self.write("api/taxonomy.json", &input.second);
                 self.harvest(&GoGoCarto::new(&format!("{root}/api/{file}")))
