@@ -140,6 +140,10 @@ struct Run {
     stats: Vec<Stats>,
     memory: MemoryTrace,
     posted: usize,
+    /// The server's log lines at WARN and ERROR.
+    logged: Vec<String>,
+    /// The load average before the server started and after the run.
+    loadavg: (String, String),
 }
 
 fn main() {
@@ -216,6 +220,7 @@ fn run(
     connections: usize,
     tag: &str,
 ) -> Run {
+    let load_before = loadavg();
     let (mut server, start) = process::start(dir, config, store);
     let pid = server.child.id();
     let url = server.url.clone();
@@ -250,6 +255,12 @@ fn run(
     let end = process::memory(pid).unwrap_or_default();
     memory.hwm = end.hwm;
     memory.rss_end = end.rss;
+    let logged = server
+        .logged()
+        .iter()
+        .filter(|l| l.contains("ERROR") || l.contains("WARN"))
+        .cloned()
+        .collect::<Vec<_>>();
     server.terminate(Duration::from_secs(30));
     Run {
         seconds,
@@ -258,7 +269,17 @@ fn run(
         stats,
         memory,
         posted,
+        logged,
+        loadavg: (load_before, loadavg()),
     }
+}
+
+/// The machine's 1-minute load average: the cores are shared, and the figures depend on it.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Reads the server's and its children's memory every 200 ms.
@@ -483,9 +504,12 @@ fn report(runs: &[Run], quads: usize, connections: usize) -> String {
         let secs = run.elapsed.as_secs_f64();
         let _ = writeln!(
             out,
-            "## {} s run: {total} requests, {:.0} requests/s\n",
+            "## {} s run: {total} requests, {:.0} requests/s\n\nLoad average of the machine \
+             (2 cores) before the run {}, after it {}.\n",
             run.seconds,
-            total as f64 / secs
+            total as f64 / secs,
+            run.loadavg.0,
+            run.loadavg.1
         );
         let _ = writeln!(
             out,
@@ -550,6 +574,20 @@ fn report(runs: &[Run], quads: usize, connections: usize) -> String {
             mb(m.peak_children_pss),
             mb(m.peak_total_pss),
         );
+    }
+    for run in runs {
+        if !run.logged.is_empty() {
+            let _ = writeln!(
+                out,
+                "Server log, {} s run: {} lines at WARN or ERROR; the first ones:\n```",
+                run.seconds,
+                run.logged.len()
+            );
+            for line in run.logged.iter().take(8) {
+                let _ = writeln!(out, "{}", line.chars().take(400).collect::<String>());
+            }
+            let _ = writeln!(out, "```\n");
+        }
     }
     if let [short, long] = runs {
         let growth = |a: u64, b: u64| (b as f64 - a as f64) / a as f64 * 100.0;

@@ -159,19 +159,30 @@ impl QueryEngine {
         let deadline = tokio::time::sleep(self.timeout);
         let demotion = tokio::time::sleep(DEMOTE_AFTER);
         tokio::pin!(deadline, demotion);
-        let mut demoted = false;
-        let finished = loop {
-            tokio::select! {
-                outcome = child.finish() => break Some(outcome),
-                () = &mut demotion, if !demoted => {
-                    child.demote();
-                    demoted = true;
+        let pid = child.pid();
+        // One `finish` for the whole wait: a new one each turn of the loop would lose what the
+        // previous one had read.
+        let finished = {
+            let finish = child.finish();
+            tokio::pin!(finish);
+            let mut demoted = false;
+            loop {
+                tokio::select! {
+                    outcome = &mut finish => break Ok(Some(outcome)),
+                    () = &mut demotion, if !demoted => {
+                        super::isolated::demote(pid);
+                        demoted = true;
+                    }
+                    () = &mut deadline => break Ok(None),
+                    () = slot.evicted() => break Err(QueryError::Evicted),
                 }
-                () = &mut deadline => break None,
-                () = slot.evicted() => {
-                    child.kill();
-                    return Some(Err(QueryError::Evicted));
-                }
+            }
+        };
+        let finished = match finished {
+            Ok(finished) => finished,
+            Err(evicted) => {
+                child.kill();
+                return Some(Err(evicted));
             }
         };
         Some(match finished {

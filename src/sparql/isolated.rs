@@ -27,6 +27,8 @@ static FORKING: Mutex<()> = Mutex::new(());
 pub struct Child {
     pid: libc::pid_t,
     output: Option<tokio::net::unix::pipe::Receiver>,
+    /// What the child wrote so far.
+    answer: Vec<u8>,
     reaped: bool,
 }
 
@@ -72,6 +74,7 @@ pub fn spawn(
                 tokio::net::unix::pipe::Receiver::from_owned_fd(read).map(|output| Child {
                     pid,
                     output: Some(output),
+                    answer: Vec::new(),
                     reaped: false,
                 }),
             )
@@ -114,18 +117,19 @@ fn child_main(
 }
 
 impl Child {
-    /// Reads the child's answer until it closes its pipe, then reaps it.
+    /// Reads the child's answer until it closes its pipe, then reaps it. Cancel-safe: what
+    /// was read is kept in the child, and it is reaped only in the poll that says so, so a
+    /// dropped call leaves a child that `kill` and drop still own.
     pub async fn finish(&mut self) -> Outcome {
-        let mut answer = Vec::new();
         let read = match self.output.as_mut() {
-            Some(output) => output.read_to_end(&mut answer).await,
+            Some(output) => output.read_to_end(&mut self.answer).await,
             None => Ok(0),
         };
         self.output = None;
         let status = self.reap().await;
         match (read, status) {
             (Ok(_), Ok(status)) if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 => {
-                Outcome::Finished(answer)
+                Outcome::Finished(std::mem::take(&mut self.answer))
             }
             (_, Ok(status)) if libc::WIFSIGNALED(status) => Outcome::Killed,
             (_, Ok(status)) => Outcome::Failed(format!(
@@ -136,46 +140,60 @@ impl Child {
         }
     }
 
-    /// Lowers the child's priority, so that queries that just started get the cores first.
-    pub fn demote(&self) {
-        // SAFETY: a plain system call; the pid is ours until reaped, and `reaped` is false.
-        unsafe {
-            libc::setpriority(libc::PRIO_PROCESS, self.pid as libc::id_t, 15);
-        }
+    /// The child's pid, for [`demote`] while [`Child::finish`] runs.
+    pub fn pid(&self) -> libc::pid_t {
+        self.pid
     }
 
-    /// Kills the child now; `finish` (or drop) reaps it.
+    /// Kills the child now, unless it was reaped (its pid may then be another process's);
+    /// `finish` (or drop) reaps it.
     pub fn kill(&self) {
         if !self.reaped {
-            // SAFETY: as in `demote`.
+            // SAFETY: a plain system call on our own unreaped child.
             unsafe {
                 libc::kill(self.pid, libc::SIGKILL);
             }
         }
     }
 
+    /// Waits for the child to end without blocking a thread: it has closed its pipe, so it
+    /// is exiting, and a few polls find it gone.
     async fn reap(&mut self) -> io::Result<libc::c_int> {
-        let pid = self.pid;
-        let status = tokio::task::spawn_blocking(move || wait(pid))
-            .await
-            .map_err(io::Error::other)?;
-        self.reaped = true;
-        status
+        loop {
+            let mut status = 0;
+            // SAFETY: `status` is a valid place for waitpid to write.
+            match unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) } {
+                0 => tokio::time::sleep(Duration::from_micros(200)).await,
+                pid if pid == self.pid => {
+                    self.reaped = true;
+                    return Ok(status);
+                }
+                _ => {
+                    let error = io::Error::last_os_error();
+                    if error.kind() != io::ErrorKind::Interrupted {
+                        return Err(error);
+                    }
+                }
+            }
+        }
     }
 }
 
-fn wait(pid: libc::pid_t) -> io::Result<libc::c_int> {
-    let mut status = 0;
-    loop {
-        // SAFETY: `status` is a valid place for waitpid to write.
-        if unsafe { libc::waitpid(pid, &mut status, 0) } == pid {
-            return Ok(status);
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
+/// Lowers a running child's priority, so that queries that just started get the cores first.
+/// Called while its [`Child::finish`] runs, before the timeout: the child is not reaped yet.
+pub fn demote(pid: libc::pid_t) {
+    // SAFETY: a plain system call.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, 15);
     }
+}
+
+fn wait(pid: libc::pid_t) {
+    let mut status = 0;
+    // SAFETY: `status` is a valid place for waitpid to write.
+    while unsafe { libc::waitpid(pid, &mut status, 0) } == -1
+        && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+    {}
 }
 
 impl Drop for Child {
@@ -185,6 +203,37 @@ impl Drop for Child {
             let pid = self.pid;
             // Reaped off the runtime: a killed child is gone within moments.
             std::thread::spawn(move || wait(pid));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A wait given up and taken again (a timer that fires in a `select!`) loses nothing of
+    /// what the child wrote: the answer, larger than a pipe's buffer, arrives whole.
+    #[tokio::test]
+    async fn an_interrupted_wait_loses_no_part_of_the_answer() {
+        let replica = Replica::default();
+        replica.enable(&Store::new().unwrap()).unwrap();
+        let expected: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+        let sent = expected.clone();
+        let mut child = spawn(&replica, Duration::from_secs(10), move |_| sent)
+            .expect("the copy is on")
+            .expect("forked");
+        let mut interrupted = 0;
+        let outcome = loop {
+            match tokio::time::timeout(Duration::from_micros(100), child.finish()).await {
+                Ok(outcome) => break outcome,
+                Err(_) => interrupted += 1,
+            }
+        };
+        assert!(interrupted > 0, "the wait was interrupted at least once");
+        match outcome {
+            Outcome::Finished(answer) => assert!(answer == expected, "the answer arrived whole"),
+            Outcome::Killed => panic!("killed"),
+            Outcome::Failed(why) => panic!("{why}"),
         }
     }
 }
