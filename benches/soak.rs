@@ -9,6 +9,7 @@
 //! `./dev.sh bench soak` (= `cargo bench --bench soak`); `-- --short S --long S --connections N`.
 
 mod process;
+mod support;
 
 use lieux_communs::generate::{self, Sizes};
 use oxigraph::io::RdfFormat;
@@ -23,40 +24,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+use support::queries;
 
-const TL: &str = "PREFIX tl: <https://w3id.org/tiers-lieux/ns#>\n";
 const TOKEN: &str = "soak-token";
 
-/// The partner queries of `benches/bench.rs` (`queries()`), word for word: a bench target is not
-/// a library the other can import.
-fn queries(base: &str) -> Vec<(&'static str, String)> {
-    vec![
-        (
-            "places of a network with address",
-            format!("{TL}SELECT ?place ?name ?street ?postal ?town WHERE {{ ?place tl:memberOf <{base}networks/synthetic-network-02> ; tl:name ?name ; tl:address ?a . ?a tl:streetAddress ?street ; tl:postalCode ?postal ; tl:locality ?town }}"),
-        ),
-        (
-            "commons with pledged totals",
-            format!("{TL}SELECT ?commons (SUM(?amount) AS ?total) (COUNT(?pledge) AS ?pledges) WHERE {{ ?pledge a tl:Pledge ; tl:pledgedTo ?commons ; tl:amount ?amount }} GROUP BY ?commons ORDER BY DESC(?total) LIMIT 50"),
-        ),
-        (
-            "name filter",
-            format!("{TL}SELECT ?place ?name WHERE {{ ?place a tl:Place ; tl:name ?name FILTER(CONTAINS(LCASE(?name), \"lyon 12\")) }}"),
-        ),
-        (
-            "describe one place",
-            format!("DESCRIBE <{base}places/synthetic-place-0042>"),
-        ),
-        (
-            "places per region",
-            format!("{TL}SELECT ?region (COUNT(?place) AS ?n) WHERE {{ ?place a tl:Place ; tl:address/tl:region ?region }} GROUP BY ?region ORDER BY ?region"),
-        ),
-        (
-            "construct one network's subgraph",
-            format!("{TL}CONSTRUCT {{ ?place ?p ?o }} WHERE {{ ?place tl:memberOf <{base}networks/synthetic-network-05> ; ?p ?o }}"),
-        ),
-    ]
-}
 
 /// The kinds of request, each with its share of the load (out of 100).
 const RESOURCE: usize = 0;

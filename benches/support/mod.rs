@@ -1,5 +1,6 @@
 //! What the bench targets share: the partner queries, the synthetic dataset as a file, where
-//! the figures go. Every item here is used by each target that declares `mod support;`.
+//! the figures go. A target may use a part of it only.
+#![allow(dead_code)]
 
 use lieux_communs::generate::{self, Sizes};
 use lieux_communs::vocab::Base;
