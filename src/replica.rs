@@ -40,6 +40,86 @@ pub struct Replica {
     copy: RwLock<Option<Store>>,
     /// Quads removed from the copy since it was made.
     removals: AtomicUsize,
+    /// The latest deltas, for the query workers forked from an earlier state of the copy.
+    log: std::sync::Mutex<Log>,
+}
+
+/// Where the copy stands: `epoch` changes when it is made again (a worker forked before then
+/// cannot follow), `version` at each delta; `deltas` holds the latest ones, N-Quads encoded.
+#[derive(Default)]
+pub struct Log {
+    pub epoch: u64,
+    pub version: u64,
+    deltas: std::collections::VecDeque<(u64, std::sync::Arc<Vec<u8>>)>,
+}
+
+/// How many deltas a worker may be behind before it is replaced rather than brought up to date.
+const LOGGED_DELTAS: usize = 512;
+
+impl Log {
+    /// The deltas after `version` of `epoch`, oldest first, and the version they lead to;
+    /// `None` when they are no longer all kept (or the copy was made again).
+    pub fn since(&self, epoch: u64, version: u64) -> Option<(Vec<std::sync::Arc<Vec<u8>>>, u64)> {
+        if epoch != self.epoch {
+            return None;
+        }
+        if version < self.version
+            && self
+                .deltas
+                .front()
+                .is_none_or(|(first, _)| *first > version + 1)
+        {
+            return None;
+        }
+        let pending = self
+            .deltas
+            .iter()
+            .filter(|(v, _)| *v > version)
+            .map(|(_, d)| d.clone())
+            .collect();
+        Some((pending, self.version))
+    }
+}
+
+/// A delta as a worker reads it: the length of the removed quads' N-Quads, then them, then the
+/// inserted quads' N-Quads.
+fn encode(delta: &Delta) -> Vec<u8> {
+    let nquads = |quads: &[Quad]| {
+        let mut out = Vec::new();
+        for quad in quads {
+            out.extend_from_slice(quad.to_string().as_bytes());
+            out.extend_from_slice(b" .\n");
+        }
+        out
+    };
+    let removed = nquads(&delta.removed);
+    let mut message = (removed.len() as u64).to_le_bytes().to_vec();
+    message.extend(removed);
+    message.extend(nquads(&delta.inserted));
+    message
+}
+
+/// Applies a delta message of [`encode`] to `store`.
+pub fn apply_encoded(store: &Store, message: &[u8]) -> Result<(), String> {
+    let split = message
+        .get(..8)
+        .and_then(|n| n.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or("a delta without its length")? as usize;
+    let (removed, inserted) = message[8..]
+        .split_at_checked(split)
+        .ok_or("a short delta")?;
+    let parse = |bytes: &[u8]| -> Result<Vec<Quad>, String> {
+        oxigraph::io::RdfParser::from_format(oxigraph::io::RdfFormat::NQuads)
+            .for_slice(bytes)
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())
+    };
+    let delta = Delta {
+        removed: parse(removed)?,
+        inserted: parse(inserted)?,
+    };
+    apply(store, &delta).map_err(|e| e.to_string())
 }
 
 impl Replica {
@@ -47,6 +127,7 @@ impl Replica {
     pub fn enable(&self, source: &Store) -> Result<(), StorageError> {
         let mut copy = self.write();
         *copy = Some(copy_of(source)?);
+        self.lock_log().epoch += 1;
         self.enabled.store(true, Ordering::Release);
         Ok(())
     }
@@ -68,11 +149,24 @@ impl Replica {
             (Some(store), Replication::Delta(delta)) if !worn => {
                 self.removals
                     .fetch_add(delta.removed.len(), Ordering::Relaxed);
-                apply(store, &delta)
+                let applied = apply(store, &delta);
+                let mut log = self.lock_log();
+                log.version += 1;
+                let version = log.version;
+                log.deltas
+                    .push_back((version, std::sync::Arc::new(encode(&delta))));
+                if log.deltas.len() > LOGGED_DELTAS {
+                    log.deltas.pop_front();
+                }
+                applied
             }
             (_, _) => copy_of(source).map(|fresh| {
                 *copy = Some(fresh);
                 self.removals.store(0, Ordering::Relaxed);
+                let mut log = self.lock_log();
+                log.epoch += 1;
+                log.version += 1;
+                log.deltas.clear();
             }),
         };
         if let Err(error) = outcome {
@@ -92,6 +186,13 @@ impl Replica {
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         guard.is_some().then_some(guard)
+    }
+
+    /// Where the copy stands, and its latest deltas.
+    pub fn lock_log(&self) -> std::sync::MutexGuard<'_, Log> {
+        self.log
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Store>> {

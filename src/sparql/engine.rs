@@ -2,7 +2,7 @@
 //! largest answer.
 
 use super::cache::{self, AnswerCache};
-use super::isolated::Outcome;
+use super::isolated::Workers;
 use super::results::{evaluation_error, serialize_results, too_large};
 use super::slots::Slots;
 use super::{ParsedQuery, QueryError, ResultFormat};
@@ -30,6 +30,8 @@ pub struct QueryEngine {
     running: Arc<tokio::sync::Semaphore>,
     /// The same number of slots for queries in child processes, which can be taken back.
     slots: Arc<Slots>,
+    /// Worker processes kept between queries.
+    workers: Arc<Workers>,
     cache: Arc<AnswerCache>,
     service_handler: Option<Arc<dyn Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync>>,
 }
@@ -52,6 +54,7 @@ impl QueryEngine {
             max_result_bytes: 100_000_000,
             running: Arc::new(tokio::sync::Semaphore::new(16)),
             slots: Arc::new(Slots::new(16)),
+            workers: Arc::new(Workers::new(KEPT_WORKERS)),
             cache: Arc::new(AnswerCache::new(64 << 20)),
             service_handler: None,
         }
@@ -126,8 +129,9 @@ impl QueryEngine {
         cache::key(parsed, format).map(|key| cache::tag(&key, store.commits.version()))
     }
 
-    /// The query in a child process that has a slot (see [`Slots`]): demoted after
-    /// [`DEMOTE_AFTER`], killed at the timeout or when evicted. `None` when the copy is off.
+    /// The query in a worker process that has a slot (see [`Slots`]): demoted after
+    /// [`DEMOTE_AFTER`], killed at the timeout or when evicted, kept for the next query when it
+    /// answered. `None` when the copy is off.
     async fn execute_isolated(
         &self,
         store: &AppStore,
@@ -139,66 +143,58 @@ impl QueryEngine {
             Ok(slot) => slot,
             Err(busy) => return Some(Err(busy)),
         };
-        let limit = self.max_result_bytes;
-        let parsed = parsed.clone();
-        let spawned = super::isolated::spawn(&store.replica, self.timeout, move |copy| {
-            let never = CancellationToken::new();
-            encode(evaluate(
-                SparqlEvaluator::new(),
-                copy,
-                parsed,
-                format,
-                &never,
-                limit,
-            ))
-        })?;
-        let mut child = match spawned {
-            Ok(child) => child,
+        let mut worker = match self.workers.take(&store.replica).await? {
+            Ok(worker) => worker,
             Err(e) => return Some(Err(QueryError::Internal(e.into()))),
         };
         let deadline = tokio::time::sleep(self.timeout);
         let demotion = tokio::time::sleep(DEMOTE_AFTER);
         tokio::pin!(deadline, demotion);
-        let pid = child.pid();
-        // One `finish` for the whole wait: a new one each turn of the loop would lose what the
-        // previous one had read.
-        let finished = {
-            let finish = child.finish();
-            tokio::pin!(finish);
-            let mut demoted = false;
+        let pid = worker.pid();
+        let limit = self.max_result_bytes;
+        let mut demoted = false;
+        let outcome = {
+            let exchange = async {
+                worker
+                    .send_query(parsed, store.base.as_str(), format, limit)
+                    .await?;
+                worker.receive().await
+            };
+            tokio::pin!(exchange);
             loop {
                 tokio::select! {
-                    outcome = &mut finish => break Ok(Some(outcome)),
+                    reply = &mut exchange => break Ok(reply),
                     () = &mut demotion, if !demoted => {
                         super::isolated::demote(pid);
                         demoted = true;
                     }
-                    () = &mut deadline => break Ok(None),
+                    () = &mut deadline => break Err(QueryError::Timeout(self.timeout)),
                     () = slot.evicted() => break Err(QueryError::Evicted),
                 }
             }
         };
-        let finished = match finished {
-            Ok(finished) => finished,
-            Err(evicted) => {
-                child.kill();
-                return Some(Err(evicted));
+        // A worker that did not answer is dropped, which kills it.
+        Some(match outcome {
+            Ok(Ok(reply)) => {
+                worker.demoted = demoted;
+                self.workers.give_back(worker);
+                decode(reply)
             }
-        };
-        Some(match finished {
-            Some(Outcome::Finished(frame)) => decode(frame),
-            Some(Outcome::Killed) | None => {
-                child.kill();
-                tracing::info!(timeout = ?self.timeout, "a query was stopped at its timeout");
-                Err(QueryError::Timeout(self.timeout))
+            Ok(Err(lost)) => Err(QueryError::Internal(anyhow::anyhow!(
+                "the query worker was lost: {lost}"
+            ))),
+            Err(QueryError::Timeout(timeout)) => {
+                tracing::info!(?timeout, "a query was stopped at its timeout");
+                Err(QueryError::Timeout(timeout))
             }
-            Some(Outcome::Failed(cause)) => Err(QueryError::Internal(anyhow::anyhow!(cause))),
+            Err(other) => Err(other),
         })
     }
 
     /// Ends every query running in a child now (the server is stopping).
     pub fn stop_all(&self) {
         self.slots.evict_all();
+        self.workers.clear();
     }
 
     /// Evaluates and serializes the whole answer on a blocking thread; a timer cancels the
@@ -252,6 +248,10 @@ impl QueryEngine {
     }
 }
 
+/// Idle workers kept for the next queries: as many as the cores of a small server; more
+/// queries at once fork more workers, which end after their query.
+const KEPT_WORKERS: usize = 4;
+
 /// How long a query runs at full priority: after that it gives way to the queries that start.
 const DEMOTE_AFTER: Duration = Duration::from_millis(400);
 
@@ -304,8 +304,19 @@ fn calls_service(parsed: &ParsedQuery) -> bool {
     parsed.text.to_ascii_uppercase().contains("SERVICE")
 }
 
-/// A child's answer on its pipe: a tag byte, then the serialized results or the error's text.
-fn encode(answer: Result<Vec<u8>, QueryError>) -> Vec<u8> {
+/// Evaluates in a worker: no cancellation token, the worker is killed instead.
+pub(super) fn evaluate_on(
+    store: &Store,
+    parsed: ParsedQuery,
+    format: ResultFormat,
+    limit: usize,
+) -> Result<Vec<u8>, QueryError> {
+    let never = CancellationToken::new();
+    evaluate(SparqlEvaluator::new(), store, parsed, format, &never, limit)
+}
+
+/// A worker's answer: a tag byte, then the serialized results or the error's text.
+pub(super) fn encode(answer: Result<Vec<u8>, QueryError>) -> Vec<u8> {
     let (tag, body) = match answer {
         Ok(body) => (0, body),
         Err(QueryError::ResultsTooLarge(limit)) => (1, limit.to_string().into_bytes()),
@@ -319,7 +330,7 @@ fn encode(answer: Result<Vec<u8>, QueryError>) -> Vec<u8> {
     frame
 }
 
-fn decode(mut frame: Vec<u8>) -> Result<Vec<u8>, QueryError> {
+pub(super) fn decode(mut frame: Vec<u8>) -> Result<Vec<u8>, QueryError> {
     if frame.is_empty() {
         return Err(QueryError::Internal(anyhow::anyhow!(
             "the evaluation process wrote no answer"

@@ -1,239 +1,351 @@
-//! Queries evaluated in forked processes, so that a query past its timeout can be stopped for
+//! Queries evaluated in worker processes, so that a query past its timeout can be stopped for
 //! real: Oxigraph checks its cancellation token only when it reads the store, and a join it
 //! computes in memory runs on, holding a core, long after its answer was given up. A process can
 //! be killed.
 //!
-//! A child is forked from the server itself: it is a copy-on-write snapshot of the in-memory
-//! copy of the store (`crate::replica`), ready at once, with nothing to load and no staleness.
+//! A worker is forked from the server: a copy-on-write snapshot of the in-memory copy of the
+//! store (`crate::replica`), ready at once. It then lives on, answering one query after the
+//! other, and is brought up to date before each by the deltas committed since it last ran
+//! (kept by the replica's log): a query sees every write answered before it. Reusing workers
+//! matters: a process forked for each query spends more on page faults (reading the copy
+//! writes its reference counts, which copies their pages) than on the query itself.
+//!
 //! Forking a threaded process is sound only if the child touches nothing another thread may
-//! have held locked at that instant, so the child touches the copy (no thread is inside it: the
-//! fork holds its read lock, and only forked children read it), its own allocations (mimalloc's
-//! heaps are per thread) and its pipe, and ends with `_exit`, running no destructor. It dies with
-//! the server (`PR_SET_PDEATHSIG`) and at its CPU limit even if nobody kills it.
+//! have held locked at that instant, so a worker touches the copy (no thread is inside it: the
+//! fork holds its read lock, and only workers read it), its own allocations (mimalloc's heaps
+//! are per thread) and its socket, and ends with `_exit`, running no destructor. It dies with
+//! the server (`PR_SET_PDEATHSIG`).
 
+use super::{ParsedQuery, QueryError, ResultFormat};
 use crate::replica::Replica;
 use oxigraph::store::Store;
-use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
 use std::sync::Mutex;
-use std::time::Duration;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Forks one at a time, and closes the parent's end of the child's pipe before the next fork:
-/// a sibling never inherits it, so the pipe ends when its child does.
+/// Forks one at a time: a worker forked meanwhile would inherit the parent's end of another's
+/// socket, and keep it open after the parent closed it.
 static FORKING: Mutex<()> = Mutex::new(());
 
-/// A forked evaluation; killed (and reaped) when dropped before it ended.
-pub struct Child {
+/// A worker process, killed (and reaped) when dropped.
+pub struct Worker {
     pid: libc::pid_t,
-    output: Option<tokio::net::unix::pipe::Receiver>,
-    /// What the child wrote so far.
-    answer: Vec<u8>,
-    reaped: bool,
+    socket: tokio::net::UnixStream,
+    /// Where its copy stands (see `replica::Log`).
+    epoch: u64,
+    version: u64,
+    /// Lowered priority: it ran a long query (and may not be raised again without privilege).
+    pub demoted: bool,
 }
 
-/// How a child ended.
-pub enum Outcome {
-    /// It wrote its whole answer and exited.
-    Finished(Vec<u8>),
-    /// Killed by a signal: its CPU limit, or `kill`.
-    Killed,
-    /// It panicked or could not write.
-    Failed(String),
+/// Idle workers, at most `keep`.
+pub struct Workers {
+    idle: Mutex<Vec<Worker>>,
+    keep: usize,
 }
 
-/// Forks a child that runs `job` on the copy and writes what it returns to its pipe. `None`
-/// when the copy is off (the command-line tools, or a copy that could not follow a commit).
-pub fn spawn(
-    replica: &Replica,
-    cpu_limit: Duration,
-    job: impl FnOnce(&Store) -> Vec<u8>,
-) -> Option<io::Result<Child>> {
+/// A query as a worker reads it: its text and protocol dataset (parsed again in the worker),
+/// the format and the largest answer.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Job {
+    text: String,
+    base: String,
+    default_graphs: Vec<String>,
+    named_graphs: Vec<String>,
+    format: String,
+    limit: usize,
+}
+
+impl Workers {
+    pub fn new(keep: usize) -> Self {
+        Self {
+            idle: Mutex::default(),
+            keep,
+        }
+    }
+
+    /// A worker up to date with the copy, ready for a query: an idle one brought up to date,
+    /// or one forked now. `None` when the copy is off.
+    pub async fn take(&self, replica: &Replica) -> Option<io::Result<Worker>> {
+        loop {
+            let idle = self.lock().pop();
+            let Some(mut worker) = idle else {
+                return fork(replica);
+            };
+            let pending = replica.lock_log().since(worker.epoch, worker.version);
+            // Too far behind (or the copy was made again): another is forked.
+            let Some((deltas, version)) = pending else {
+                continue;
+            };
+            match worker.catch_up(&deltas, version).await {
+                Ok(()) => return Some(Ok(worker)),
+                Err(error) => tracing::warn!(%error, "a query worker could not catch up: replaced"),
+            }
+        }
+    }
+
+    /// Keeps a worker that answered for the next query, unless enough are kept or it was
+    /// demoted.
+    pub fn give_back(&self, worker: Worker) {
+        let mut idle = self.lock();
+        if !worker.demoted && idle.len() < self.keep {
+            idle.push(worker);
+        }
+    }
+
+    /// Ends every idle worker (the server is stopping).
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Worker>> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
     let copy = replica.read()?;
-    let store = copy.as_ref()?;
+    let store = copy.as_ref()?.clone();
+    let (epoch, version) = {
+        let log = replica.lock_log();
+        (log.epoch, log.version)
+    };
     let _forking = FORKING
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut fds = [0; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe2 writes.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Some(Err(io::Error::last_os_error()));
-    }
-    // SAFETY: both descriptors were just opened and are owned here alone.
-    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (ours, theirs) = match UnixStream::pair() {
+        Ok(pair) => pair,
+        Err(e) => return Some(Err(e)),
+    };
     let parent = std::process::id();
-    // SAFETY: the child runs only `child_main`, which keeps to what the module comment says and
-    // never returns.
+    // SAFETY: the child runs only `worker_main`, which keeps to what the module comment says
+    // and never returns.
     match unsafe { libc::fork() } {
         -1 => Some(Err(io::Error::last_os_error())),
-        0 => child_main(parent, write, cpu_limit, || job(store)),
+        0 => {
+            drop(ours);
+            worker_main(parent, theirs, &store)
+        }
         pid => {
-            drop(write);
+            drop(theirs);
             drop(copy);
-            Some(
-                tokio::net::unix::pipe::Receiver::from_owned_fd(read).map(|output| Child {
-                    pid,
-                    output: Some(output),
-                    answer: Vec::new(),
-                    reaped: false,
-                }),
-            )
+            let socket = ours
+                .set_nonblocking(true)
+                .and_then(|()| tokio::net::UnixStream::from_std(ours));
+            Some(socket.map(|socket| Worker {
+                pid,
+                socket,
+                epoch,
+                version,
+                demoted: false,
+            }))
         }
     }
 }
 
-fn child_main(
-    parent: u32,
-    write: OwnedFd,
-    cpu_limit: Duration,
-    job: impl FnOnce() -> Vec<u8>,
-) -> ! {
-    // SAFETY: plain system calls on this process; `_exit` ends it without running destructors
-    // or flushing buffers that belong to the parent.
+/// A worker's life: deltas (`D`) applied, queries (`Q`) answered, until the server closes
+/// its socket.
+fn worker_main(parent: u32, mut socket: UnixStream, store: &Store) -> ! {
+    // SAFETY: plain system calls on this process.
     unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
         if libc::getppid() as u32 != parent {
             libc::_exit(3);
         }
-        let seconds = cpu_limit.as_secs().max(1) + 1;
-        let limit = libc::rlimit {
-            rlim_cur: seconds,
-            rlim_max: seconds + 1,
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
         };
-        libc::setrlimit(libc::RLIMIT_CPU, &limit);
+        libc::setrlimit(libc::RLIMIT_CORE, &none);
     }
-    let status = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)) {
-        Ok(answer) => {
-            let mut file = std::fs::File::from(write);
-            match io::Write::write_all(&mut file, &answer) {
-                Ok(()) => 0,
-                Err(_) => 4,
-            }
+    let status = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| loop {
+        let Ok((kind, message)) = read_message(&mut socket) else {
+            return 0;
+        };
+        let reply = match kind {
+            b'D' => match crate::replica::apply_encoded(store, &message) {
+                Ok(()) => Vec::new(),
+                Err(_) => return 6,
+            },
+            b'Q' => answer(store, &message),
+            _ => return 7,
+        };
+        let mut framed = (reply.len() as u64).to_le_bytes().to_vec();
+        framed.extend(reply);
+        if socket.write_all(&framed).is_err() {
+            return 4;
         }
-        Err(_) => 5,
-    };
-    // SAFETY: see above.
+    }))
+    .unwrap_or(5);
+    // SAFETY: ends the process without running destructors or flushing the parent's buffers.
     unsafe { libc::_exit(status) }
 }
 
-impl Child {
-    /// Reads the child's answer until it closes its pipe, then reaps it. Cancel-safe: what
-    /// was read is kept in the child, and it is reaped only in the poll that says so, so a
-    /// dropped call leaves a child that `kill` and drop still own.
-    pub async fn finish(&mut self) -> Outcome {
-        let read = match self.output.as_mut() {
-            Some(output) => output.read_to_end(&mut self.answer).await,
-            None => Ok(0),
-        };
-        self.output = None;
-        let status = self.reap().await;
-        match (read, status) {
-            (Ok(_), Ok(status)) if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 => {
-                Outcome::Finished(std::mem::take(&mut self.answer))
+fn read_message(socket: &mut UnixStream) -> io::Result<(u8, Vec<u8>)> {
+    let mut head = [0u8; 9];
+    socket.read_exact(&mut head)?;
+    let length = u64::from_le_bytes(head[1..].try_into().expect("8 bytes")) as usize;
+    let mut message = vec![0; length];
+    socket.read_exact(&mut message)?;
+    Ok((head[0], message))
+}
+
+/// Evaluates a job and encodes the answer (see `engine::encode`).
+fn answer(store: &Store, message: &[u8]) -> Vec<u8> {
+    let outcome = serde_json::from_slice::<Job>(message)
+        .map_err(|e| QueryError::Internal(e.into()))
+        .and_then(|job| {
+            let format = ResultFormat::from_tag(&job.format).ok_or_else(|| {
+                QueryError::Internal(anyhow::anyhow!("unknown format {}", job.format))
+            })?;
+            let parsed =
+                super::parse_query(&job.text, &job.base, &job.default_graphs, &job.named_graphs)?;
+            super::engine::evaluate_on(store, parsed, format, job.limit)
+        });
+    super::engine::encode(outcome)
+}
+
+impl Worker {
+    /// Sends the deltas the worker lacks, so that it stands at `version`.
+    async fn catch_up(
+        &mut self,
+        deltas: &[std::sync::Arc<Vec<u8>>],
+        version: u64,
+    ) -> io::Result<()> {
+        for delta in deltas {
+            self.send(b'D', delta).await?;
+            let acknowledged = self.receive().await?;
+            if !acknowledged.is_empty() {
+                return Err(io::Error::other("a delta was not applied"));
             }
-            (_, Ok(status)) if libc::WIFSIGNALED(status) => Outcome::Killed,
-            (_, Ok(status)) => Outcome::Failed(format!(
-                "the evaluation process ended with status {}",
-                libc::WEXITSTATUS(status)
-            )),
-            (_, Err(e)) => Outcome::Failed(format!("the evaluation process was lost: {e}")),
         }
+        self.version = version;
+        Ok(())
     }
 
-    /// The child's pid, for [`demote`] while [`Child::finish`] runs.
+    /// Sends a query; [`Worker::receive`] gets its answer.
+    pub async fn send_query(
+        &mut self,
+        parsed: &ParsedQuery,
+        base: &str,
+        format: ResultFormat,
+        limit: usize,
+    ) -> io::Result<()> {
+        let job = Job {
+            text: parsed.text.clone(),
+            base: base.to_owned(),
+            default_graphs: parsed
+                .default_graphs
+                .iter()
+                .map(|g| g.as_str().to_owned())
+                .collect(),
+            named_graphs: parsed
+                .named_graphs
+                .iter()
+                .map(|g| g.as_str().to_owned())
+                .collect(),
+            format: format.tag(),
+            limit,
+        };
+        let message = serde_json::to_vec(&job).map_err(io::Error::other)?;
+        self.send(b'Q', &message).await
+    }
+
+    async fn send(&mut self, kind: u8, message: &[u8]) -> io::Result<()> {
+        let mut head = vec![kind];
+        head.extend((message.len() as u64).to_le_bytes());
+        self.socket.write_all(&head).await?;
+        self.socket.write_all(message).await
+    }
+
+    /// The worker's next reply. Not cancel-safe: a worker whose wait was given up is killed,
+    /// never reused.
+    pub async fn receive(&mut self) -> io::Result<Vec<u8>> {
+        let mut length = [0u8; 8];
+        self.socket.read_exact(&mut length).await?;
+        let mut reply = vec![0; u64::from_le_bytes(length) as usize];
+        self.socket.read_exact(&mut reply).await?;
+        Ok(reply)
+    }
+
     pub fn pid(&self) -> libc::pid_t {
         self.pid
     }
-
-    /// Kills the child now, unless it was reaped (its pid may then be another process's);
-    /// `finish` (or drop) reaps it.
-    pub fn kill(&self) {
-        if !self.reaped {
-            // SAFETY: a plain system call on our own unreaped child.
-            unsafe {
-                libc::kill(self.pid, libc::SIGKILL);
-            }
-        }
-    }
-
-    /// Waits for the child to end without blocking a thread: it has closed its pipe, so it
-    /// is exiting, and a few polls find it gone.
-    async fn reap(&mut self) -> io::Result<libc::c_int> {
-        loop {
-            let mut status = 0;
-            // SAFETY: `status` is a valid place for waitpid to write.
-            match unsafe { libc::waitpid(self.pid, &mut status, libc::WNOHANG) } {
-                0 => tokio::time::sleep(Duration::from_micros(200)).await,
-                pid if pid == self.pid => {
-                    self.reaped = true;
-                    return Ok(status);
-                }
-                _ => {
-                    let error = io::Error::last_os_error();
-                    if error.kind() != io::ErrorKind::Interrupted {
-                        return Err(error);
-                    }
-                }
-            }
-        }
-    }
 }
 
-/// Lowers a running child's priority, so that queries that just started get the cores first.
-/// Called while its [`Child::finish`] runs, before the timeout: the child is not reaped yet.
+/// Lowers a running worker's priority, so that queries that just started get the cores first.
 pub fn demote(pid: libc::pid_t) {
-    // SAFETY: a plain system call.
+    // SAFETY: a plain system call on a worker not yet reaped (its `Worker` is alive).
     unsafe {
         libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, 15);
     }
 }
 
-fn wait(pid: libc::pid_t) {
-    let mut status = 0;
-    // SAFETY: `status` is a valid place for waitpid to write.
-    while unsafe { libc::waitpid(pid, &mut status, 0) } == -1
-        && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
-    {}
-}
-
-impl Drop for Child {
+impl Drop for Worker {
     fn drop(&mut self) {
-        if !self.reaped {
-            self.kill();
-            let pid = self.pid;
-            // Reaped off the runtime: a killed child is gone within moments.
-            std::thread::spawn(move || wait(pid));
+        let pid = self.pid;
+        // SAFETY: our own child, not reaped before (only this drop reaps it).
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
         }
+        // Reaped off the runtime: a killed process is gone within moments.
+        std::thread::spawn(move || {
+            let mut status = 0;
+            // SAFETY: `status` is a valid place for waitpid to write.
+            while unsafe { libc::waitpid(pid, &mut status, 0) } == -1
+                && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted
+            {}
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
 
-    /// A wait given up and taken again (a timer that fires in a `select!`) loses nothing of
-    /// what the child wrote: the answer, larger than a pipe's buffer, arrives whole.
+    fn quad(n: i64) -> Quad {
+        Quad::new(
+            NamedNode::new_unchecked("http://x/s"),
+            NamedNode::new_unchecked("http://x/p"),
+            Literal::from(n),
+            GraphName::NamedNode(NamedNode::new_unchecked("http://x/g")),
+        )
+    }
+
+    /// A worker kept between queries sees the commits made since it last answered.
     #[tokio::test]
-    async fn an_interrupted_wait_loses_no_part_of_the_answer() {
+    async fn a_kept_worker_follows_the_commits() {
+        let source = Store::new().unwrap();
+        source.insert(&quad(1)).unwrap();
         let replica = Replica::default();
-        replica.enable(&Store::new().unwrap()).unwrap();
-        let expected: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
-        let sent = expected.clone();
-        let mut child = spawn(&replica, Duration::from_secs(10), move |_| sent)
-            .expect("the copy is on")
-            .expect("forked");
-        let mut interrupted = 0;
-        let outcome = loop {
-            match tokio::time::timeout(Duration::from_micros(100), child.finish()).await {
-                Ok(outcome) => break outcome,
-                Err(_) => interrupted += 1,
-            }
-        };
-        assert!(interrupted > 0, "the wait was interrupted at least once");
-        match outcome {
-            Outcome::Finished(answer) => assert!(answer == expected, "the answer arrived whole"),
-            Outcome::Killed => panic!("killed"),
-            Outcome::Failed(why) => panic!("{why}"),
+        replica.enable(&source).unwrap();
+        let workers = Workers::new(1);
+        let count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
+        let format = ResultFormat::from_tag("r:application/sparql-results+json").unwrap();
+        for n in 1..=3 {
+            let mut worker = workers.take(&replica).await.unwrap().unwrap();
+            let parsed = super::super::parse_query(count, "http://x/", &[], &[]).unwrap();
+            worker
+                .send_query(&parsed, "http://x/", format, 1 << 20)
+                .await
+                .unwrap();
+            let reply = super::super::engine::decode(worker.receive().await.unwrap()).unwrap();
+            let text = String::from_utf8(reply.to_vec()).unwrap();
+            assert!(text.contains(&format!("\"value\":\"{n}\"")), "{n}: {text}");
+            workers.give_back(worker);
+            source.insert(&quad(n + 1)).unwrap();
+            replica.follow(
+                &source,
+                crate::replica::Replication::Delta(crate::replica::Delta {
+                    removed: Vec::new(),
+                    inserted: vec![quad(n + 1)],
+                }),
+            );
         }
+        assert_eq!(workers.lock().len(), 1, "one worker served them all");
     }
 }

@@ -36,6 +36,24 @@ impl ResultFormat {
     }
 }
 
+impl ResultFormat {
+    /// The format as a worker process reads it (`from_tag` gives it back).
+    pub(super) fn tag(self) -> String {
+        match self {
+            Self::Results(f) => format!("r:{}", f.media_type()),
+            Self::Graph(f) => format!("g:{}", f.media_type()),
+        }
+    }
+
+    pub(super) fn from_tag(tag: &str) -> Option<Self> {
+        match tag.split_at_checked(2)? {
+            ("r:", media) => QueryResultsFormat::from_media_type(media).map(Self::Results),
+            ("g:", media) => RdfFormat::from_media_type(media).map(Self::Graph),
+            _ => None,
+        }
+    }
+}
+
 const RESULT_FORMATS: &[(&str, QueryResultsFormat)] = &[
     ("application/sparql-results+json", QueryResultsFormat::Json),
     ("application/sparql-results+xml", QueryResultsFormat::Xml),
