@@ -130,7 +130,7 @@ impl QueryEngine {
     }
 
     /// The query in a worker process that has a slot (see [`Slots`]): demoted after
-    /// [`DEMOTE_AFTER`], killed at the timeout or when evicted, kept for the next query when it
+    /// [`DEMOTE_AFTER`] of CPU, killed at the timeout or when evicted, kept for the next query when it
     /// answered. `None` when the copy is off.
     async fn execute_isolated(
         &self,
@@ -148,9 +148,12 @@ impl QueryEngine {
             Err(e) => return Some(Err(QueryError::Internal(e.into()))),
         };
         let deadline = tokio::time::sleep(self.timeout);
-        let demotion = tokio::time::sleep(DEMOTE_AFTER);
-        tokio::pin!(deadline, demotion);
+        tokio::pin!(deadline);
         let pid = worker.pid();
+        // Demoted by the CPU it used, not by the time it waited: a query that waits for a core
+        // behind others has done nothing to deserve a lower priority.
+        let started = super::isolated::cpu_time(pid).unwrap_or_default();
+        let mut watch = tokio::time::interval(DEMOTE_AFTER / 4);
         let limit = self.max_result_bytes;
         let mut demoted = false;
         let outcome = {
@@ -164,9 +167,12 @@ impl QueryEngine {
             loop {
                 tokio::select! {
                     reply = &mut exchange => break Ok(reply),
-                    () = &mut demotion, if !demoted => {
-                        super::isolated::demote(pid);
-                        demoted = true;
+                    _ = watch.tick(), if !demoted => {
+                        let used = super::isolated::cpu_time(pid).unwrap_or_default();
+                        if used.saturating_sub(started) >= DEMOTE_AFTER {
+                            super::isolated::demote(pid);
+                            demoted = true;
+                        }
                     }
                     () = &mut deadline => break Err(QueryError::Timeout(self.timeout)),
                     () = slot.evicted() => break Err(QueryError::Evicted),
@@ -252,7 +258,8 @@ impl QueryEngine {
 /// queries at once fork more workers, which end after their query.
 const KEPT_WORKERS: usize = 4;
 
-/// How long a query runs at full priority: after that it gives way to the queries that start.
+/// How much CPU a query uses at full priority: after that it gives way to the queries that
+/// start.
 const DEMOTE_AFTER: Duration = Duration::from_millis(400);
 
 /// Evaluates `parsed` on `store` (the union of its graphs as default graph, unless the

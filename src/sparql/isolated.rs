@@ -276,6 +276,18 @@ impl Worker {
     }
 }
 
+/// The CPU time a worker has used so far (Linux's /proc; `None` elsewhere or once it is gone).
+pub fn cpu_time(pid: libc::pid_t) -> Option<std::time::Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name (in parentheses, which may hold spaces), utime and stime are the
+    // 12th and 13th fields.
+    let mut fields = stat.get(stat.rfind(')')? + 2..)?.split(' ').skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    Some(std::time::Duration::from_millis(ticks * 1000 / per_second))
+}
+
 /// Lowers a running worker's priority, so that queries that just started get the cores first.
 pub fn demote(pid: libc::pid_t) {
     // SAFETY: a plain system call on a worker not yet reaped (its `Worker` is alive).
