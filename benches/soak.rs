@@ -28,7 +28,6 @@ use support::queries;
 
 const TOKEN: &str = "soak-token";
 
-
 /// The kinds of request, each with its share of the load (out of 100).
 const RESOURCE: usize = 0;
 const COLLECTION: usize = 1;
