@@ -235,7 +235,7 @@ fn child_nested_turtle_collection() {
 }
 
 /// Found by `slugs-paging` (seed 0x5eed2): a page number near `usize::MAX` overflows
-/// `(page - 1) * limit` in `http::resources::list` (src/http/resources.rs): a panic in the
+/// `(page - 1) * limit` in `http::resources::list` (src/http/resources/collections.rs): a panic in the
 /// debug build, a wrapped offset in the release build. Must be a 4xx or an empty page.
 #[test]
 fn a_huge_page_number_is_not_a_panic() {
