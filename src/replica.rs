@@ -220,11 +220,12 @@ fn copy_of(source: &Store) -> Result<Store, StorageError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use oxigraph::model::{GraphName, Literal, NamedNode};
 
-    fn quad(n: i64) -> Quad {
+    /// A quad of one test graph, told apart by `n`.
+    pub(crate) fn quad(n: i64) -> Quad {
         Quad::new(
             NamedNode::new_unchecked("http://x/s"),
             NamedNode::new_unchecked("http://x/p"),

@@ -247,3 +247,21 @@ fn a_huge_page_number_is_not_a_panic() {
     );
     assert!(answer < 500, "answered {answer}");
 }
+
+/// Found by `sparql-queries` (input #32128 of seed 0x18ed382d91cf80c3, release build): Oxigraph's
+/// ORDER BY panicked ("comparison … does not correctly implement a total order") and the query
+/// was answered 500. A panic of the engine is the query's failure: 4xx, and the server lives on.
+#[test]
+fn an_engine_panic_is_the_query_s_failure_not_a_5xx() {
+    let server = Server::start("engine-panic");
+    let query = "PREFIX tl: <https://w3id.org/tiers-lieux/ns#>\nSELECT DISTINCT ?x ?y WHERE { SERVICE SILENT <http://lieux.test/context.jsonld> { ?x ?p ?o } BIND(IF((1e308 / 1e308), REGEX(STR(?y), \"a{1,100}\", \"q\"), (1e308 / 1e308)) AS ?b1) ?x tl:p? ?x . } ORDER BY DESC(?x) LIMIT 1";
+    for _ in 0..20 {
+        let answer = server.send(
+            Request::post("/sparql")
+                .header("content-type", "application/sparql-query")
+                .body(Body::from(query))
+                .unwrap(),
+        );
+        assert!(answer < 500, "answered {answer}");
+    }
+}

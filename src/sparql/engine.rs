@@ -292,10 +292,26 @@ fn evaluate(
     } else if dataset.is_default_dataset() {
         dataset.set_default_graph_as_union();
     }
-    let outcome = prepared
-        .on_store(store)
-        .execute()
-        .and_then(|results| serialize_results(results, format, token, limit));
+    // A panic in the engine (Oxigraph's ORDER BY has panicked on a comparison that was not a
+    // total order, found by fuzzing) is this query's failure, answered as such; the server and
+    // the worker live on.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepared
+            .on_store(store)
+            .execute()
+            .and_then(|results| serialize_results(results, format, token, limit))
+    }))
+    .map_err(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::warn!(%why, "the query engine panicked on a query");
+        QueryError::Evaluation(format!(
+            "the query engine could not evaluate this query ({why}); simplify it (ORDER BY, BIND) and try again"
+        ))
+    })?;
     outcome.map_err(|e| match e {
         QueryEvaluationError::Cancelled => QueryError::Timeout(Duration::ZERO),
         QueryEvaluationError::Unexpected(e) if too_large(e.as_ref()).is_some() => {

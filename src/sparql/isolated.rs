@@ -317,16 +317,7 @@ impl Drop for Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxigraph::model::{GraphName, Literal, NamedNode, Quad};
-
-    fn quad(n: i64) -> Quad {
-        Quad::new(
-            NamedNode::new_unchecked("http://x/s"),
-            NamedNode::new_unchecked("http://x/p"),
-            Literal::from(n),
-            GraphName::NamedNode(NamedNode::new_unchecked("http://x/g")),
-        )
-    }
+    use crate::replica::tests::quad;
 
     /// A worker kept between queries sees the commits made since it last answered.
     #[tokio::test]
