@@ -14,6 +14,31 @@ use rand::Rng;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The `Target` methods of a target that drives the server of its `surface`: a fresh store on
+/// restart, the canary's count.
+macro_rules! surface_state {
+    () => {
+        fn restart(&mut self) {
+            self.surface.restart();
+        }
+
+        fn canary_connections(&self) -> u64 {
+            self.surface.canary.connections()
+        }
+    };
+}
+
+/// The same, for a target whose inputs are HTTP requests sent as they are.
+macro_rules! http_surface {
+    () => {
+        fn execute(&mut self, input: &HttpCase) -> Outcome {
+            send(&self.surface.server, input)
+        }
+
+        surface_state!();
+    };
+}
+
 /// What every HTTP target holds: the server, the canary, the seeds, the IRIs inputs name.
 struct Surface {
     name: String,
@@ -318,20 +343,10 @@ impl Target for Writes {
         write_request(rng, content_type, body, &self.surface.iris)
     }
 
-    fn execute(&mut self, input: &HttpCase) -> Outcome {
-        send(&self.surface.server, input)
-    }
-
-    fn restart(&mut self) {
-        self.surface.restart();
-    }
+    http_surface!();
 
     fn restart_every(&self) -> u64 {
         5_000
-    }
-
-    fn canary_connections(&self) -> u64 {
-        self.surface.canary.connections()
     }
 }
 
@@ -430,17 +445,7 @@ impl Target for SparqlQueries {
         case
     }
 
-    fn execute(&mut self, input: &HttpCase) -> Outcome {
-        send(&self.surface.server, input)
-    }
-
-    fn restart(&mut self) {
-        self.surface.restart();
-    }
-
-    fn canary_connections(&self) -> u64 {
-        self.surface.canary.connections()
-    }
+    http_surface!();
 }
 
 pub struct SparqlProtocol {
@@ -600,20 +605,10 @@ impl Target for SparqlProtocol {
         case
     }
 
-    fn execute(&mut self, input: &HttpCase) -> Outcome {
-        send(&self.surface.server, input)
-    }
-
-    fn restart(&mut self) {
-        self.surface.restart();
-    }
+    http_surface!();
 
     fn restart_every(&self) -> u64 {
         20_000
-    }
-
-    fn canary_connections(&self) -> u64 {
-        self.surface.canary.connections()
     }
 }
 
@@ -746,20 +741,10 @@ impl Target for Headers {
         case
     }
 
-    fn execute(&mut self, input: &HttpCase) -> Outcome {
-        send(&self.surface.server, input)
-    }
-
-    fn restart(&mut self) {
-        self.surface.restart();
-    }
+    http_surface!();
 
     fn restart_every(&self) -> u64 {
         20_000
-    }
-
-    fn canary_connections(&self) -> u64 {
-        self.surface.canary.connections()
     }
 }
 
@@ -903,16 +888,10 @@ impl Target for SlugsPaging {
         }
     }
 
-    fn restart(&mut self) {
-        self.surface.restart();
-    }
+    surface_state!();
 
     fn restart_every(&self) -> u64 {
         10_000
-    }
-
-    fn canary_connections(&self) -> u64 {
-        self.surface.canary.connections()
     }
 }
 
