@@ -102,11 +102,13 @@ fn query_engine(config: &Config, roots: Arc<Vec<reqwest::Certificate>>) -> Query
     engine.max_result_bytes = config.max_result_bytes;
     engine.set_max_running(config.max_running_queries);
     engine.set_kept_answers(config.kept_answers_bytes);
+    let max_answer_bytes = config.max_result_bytes;
     engine.with_service_handler(move || {
         Box::new(AllowListServiceHandler::new(
             allowed.clone(),
             roots.clone(),
             timeout,
+            max_answer_bytes,
         ))
     })
 }

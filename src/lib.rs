@@ -35,6 +35,7 @@ pub mod federation;
 pub mod generate;
 pub mod http;
 pub mod nesting;
+pub mod quad_index;
 pub mod rdf;
 pub mod render;
 pub mod replica;

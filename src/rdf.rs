@@ -96,7 +96,10 @@ fn parse_accept(accept: &str) -> Vec<Range<'_>> {
 
 /// Proactive content negotiation (RFC 9110 §12.5.1): the index of the offered media type the
 /// client prefers, the first offer when there is no Accept header, None when nothing is
-/// acceptable. Ties go to the server's order of preference.
+/// acceptable. Ties go to the server's order of preference. Parameters of a range other than `q`
+/// are ignored: JSON-LD clients ask for `application/ld+json;profile="…#compacted"` and SPARQL
+/// clients add `charset=utf-8`. This is why `headers-accept` (the `headers` crate's Accept) does
+/// not serve here: its ranges with parameters match only offers with the same parameters.
 pub fn negotiate(accept: Option<&str>, offered: &[&str]) -> Option<usize> {
     let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
         return (!offered.is_empty()).then_some(0);
@@ -339,6 +342,13 @@ mod tests {
         );
         assert_eq!(negotiate(Some("image/png"), &offered), None);
         assert_eq!(negotiate(Some("text/turtle;q=0, */*"), &offered), Some(0));
+        assert_eq!(
+            negotiate(
+                Some("application/ld+json;profile=\"http://www.w3.org/ns/json-ld#compacted\""),
+                &offered
+            ),
+            offered.iter().position(|o| *o == "application/ld+json")
+        );
     }
 
     #[test]

@@ -1,17 +1,19 @@
-//! An in-memory copy of the whole store, kept in step with every commit, that SPARQL queries
-//! are evaluated on in forked processes (see `sparql::isolated`).
+//! A copy of the whole store, kept in step with every commit, that SPARQL queries are
+//! evaluated on in forked processes (see `sparql::isolated`).
 //!
-//! Two reasons: Oxigraph's in-memory store answers the partners' queries several times faster
-//! than its RocksDB store, and a process forked from this one is a consistent, copy-on-write
-//! snapshot of it that can be killed when its query runs away. A commit updates the copy before
-//! its write is answered, under the write lock of the store, so that a query that follows a
-//! write answered 2xx sees it; forks take the read side of the copy's lock, so that no child
-//! starts from a half-applied change.
+//! Two reasons: the copy is an index built for reading (`crate::quad_index`), on which
+//! Oxigraph's evaluator answers the partners' queries several times faster than on its RocksDB
+//! store, and a process forked from this one is a consistent, copy-on-write snapshot of it that
+//! can be killed when its query runs away. A commit updates the copy before its write is
+//! answered, under the write lock of the store, so that a query that follows a write answered
+//! 2xx sees it; forks take the read side of the copy's lock, so that no child starts from a
+//! half-applied change.
 
+use crate::quad_index::QuadIndex;
 use oxigraph::model::Quad;
 use oxigraph::store::{StorageError, Store};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// What a commit changed, when it is known quad by quad.
 #[derive(Debug, Default)]
@@ -28,16 +30,16 @@ pub enum Replication {
     Everything,
 }
 
-/// Oxigraph's in-memory store keeps what a transaction removes (its versions are never
-/// collected): after this many removals the copy is made again from the store, which bounds
-/// the memory a long run of replacing writes takes.
+/// The index keeps the terms of the quads it loses (ids are never reused): after this many
+/// removals the copy is made again from the store, which bounds the memory a long run of
+/// replacing writes takes.
 const RECOPY_AFTER_REMOVALS: usize = 200_000;
 
 #[derive(Default)]
 pub struct Replica {
     /// Off in the command-line tools (nothing queries a copy there) until `serve` turns it on.
     enabled: AtomicBool,
-    copy: RwLock<Option<Store>>,
+    copy: RwLock<Option<QuadIndex>>,
     /// Quads removed from the copy since it was made.
     removals: AtomicUsize,
     /// The latest deltas, for the query workers forked from an earlier state of the copy.
@@ -99,8 +101,8 @@ fn encode(delta: &Delta) -> Vec<u8> {
     message
 }
 
-/// Applies a delta message of [`encode`] to `store`.
-pub fn apply_encoded(store: &Store, message: &[u8]) -> Result<(), String> {
+/// Applies a delta message of [`encode`] to `copy`.
+pub fn apply_encoded(copy: &mut QuadIndex, message: &[u8]) -> Result<(), String> {
     let split = message
         .get(..8)
         .and_then(|n| n.try_into().ok())
@@ -119,7 +121,8 @@ pub fn apply_encoded(store: &Store, message: &[u8]) -> Result<(), String> {
         removed: parse(removed)?,
         inserted: parse(inserted)?,
     };
-    apply(store, &delta).map_err(|e| e.to_string())
+    apply(copy, &delta);
+    Ok(())
 }
 
 impl Replica {
@@ -145,11 +148,11 @@ impl Replica {
         }
         let mut copy = self.write();
         let worn = self.removals.load(Ordering::Relaxed) >= RECOPY_AFTER_REMOVALS;
-        let outcome = match (&*copy, replication) {
-            (Some(store), Replication::Delta(delta)) if !worn => {
+        let outcome = match (&mut *copy, replication) {
+            (Some(index), Replication::Delta(delta)) if !worn => {
                 self.removals
                     .fetch_add(delta.removed.len(), Ordering::Relaxed);
-                let applied = apply(store, &delta);
+                apply(index, &delta);
                 let mut log = self.lock_log();
                 log.version += 1;
                 let version = log.version;
@@ -158,7 +161,7 @@ impl Replica {
                 if log.deltas.len() > LOGGED_DELTAS {
                     log.deltas.pop_front();
                 }
-                applied
+                Ok(())
             }
             (_, _) => copy_of(source).map(|fresh| {
                 *copy = Some(fresh);
@@ -177,7 +180,7 @@ impl Replica {
     }
 
     /// The copy, read-locked: no change is applied to it while the guard lives.
-    pub fn read(&self) -> Option<RwLockReadGuard<'_, Option<Store>>> {
+    pub fn read(&self) -> Option<RwLockReadGuard<'_, Option<QuadIndex>>> {
         if !self.is_enabled() {
             return None;
         }
@@ -195,28 +198,26 @@ impl Replica {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Option<Store>> {
+    /// The copy, write-locked. Also how a forked worker takes the copy for its own (see
+    /// `sparql::isolated`).
+    pub fn write(&self) -> RwLockWriteGuard<'_, Option<QuadIndex>> {
         self.copy
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-fn apply(store: &Store, delta: &Delta) -> Result<(), StorageError> {
-    let mut transaction = store.start_transaction()?;
+fn apply(copy: &mut QuadIndex, delta: &Delta) {
     for quad in &delta.removed {
-        transaction.remove(quad);
+        copy.remove(quad.as_ref());
     }
-    transaction.extend(&delta.inserted);
-    transaction.commit()
+    for quad in &delta.inserted {
+        copy.insert(quad.as_ref());
+    }
 }
 
-fn copy_of(source: &Store) -> Result<Store, StorageError> {
-    let copy = Store::new()?;
-    let mut loader = copy.bulk_loader();
-    loader.load_ok_quads::<StorageError, StorageError>(source.iter())?;
-    loader.commit()?;
-    Ok(copy)
+fn copy_of(source: &Store) -> Result<QuadIndex, StorageError> {
+    QuadIndex::from_quads(source.iter())
 }
 
 #[cfg(test)]
@@ -234,10 +235,14 @@ pub(crate) mod tests {
         )
     }
 
-    fn quads(store: &Store) -> Vec<Quad> {
-        let mut all: Vec<Quad> = store.iter().map(Result::unwrap).collect();
+    fn sorted(quads: impl Iterator<Item = Quad>) -> Vec<Quad> {
+        let mut all: Vec<Quad> = quads.collect();
         all.sort_by_key(ToString::to_string);
         all
+    }
+
+    fn quads(store: &Store) -> Vec<Quad> {
+        sorted(store.iter().map(Result::unwrap))
     }
 
     #[test]
@@ -248,7 +253,7 @@ pub(crate) mod tests {
         replica.follow(&source, Replication::Everything);
         assert!(replica.read().is_none(), "off until enabled");
         replica.enable(&source).unwrap();
-        let copied = |r: &Replica| quads(r.read().unwrap().as_ref().unwrap());
+        let copied = |r: &Replica| sorted(r.read().unwrap().as_ref().unwrap().quads());
         assert_eq!(copied(&replica), quads(&source));
 
         source.remove(&quad(1)).unwrap();

@@ -3,11 +3,7 @@
 
 use oxigraph::model::NamedNodeRef;
 
-macro_rules! terms {
-    ($ns:literal; $($name:ident = $local:literal),* $(,)?) => {
-        $(pub const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked(concat!($ns, $local));)*
-    };
-}
+use shacl::terms;
 
 pub const TL: &str = "https://w3id.org/tiers-lieux/ns#";
 pub const SCHEMA: &str = "http://schema.org/";
@@ -263,7 +259,7 @@ impl Base {
 /// answered from our bundled copy `ontology/contexts/gogocarto.jsonld`, whose terms give these
 /// properties.
 pub mod gogocarto {
-    use oxigraph::model::NamedNodeRef;
+    use shacl::terms;
 
     pub const CONTEXT_URL: &str =
         "https://rawgit.com/jmvanel/rdf-convert/master/context-gogo.jsonld";

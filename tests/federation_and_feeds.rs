@@ -49,6 +49,42 @@ fn a_query_on_a_joins_its_places_with_the_pledges_of_b() {
 }
 
 #[test]
+fn a_service_answer_is_bounded_like_our_own_answers() {
+    let b = TestServer::start();
+    let b_endpoint = b.url("/sparql");
+    let allowed = b_endpoint.clone();
+    // A's own answer (one count) is tiny; what B sends back (every triple) is not.
+    let a = TestServer::start_with(move |c| {
+        c.federation.service_allow_list = vec![allowed];
+        c.max_result_bytes = 2_000;
+    });
+    let (status, body) = select(
+        &a,
+        &format!("SELECT (COUNT(*) AS ?n) WHERE {{ SERVICE <{b_endpoint}> {{ ?s ?p ?o }} }}"),
+    );
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("more than 2000 bytes"),
+        "the problem names the bound: {detail}"
+    );
+    // Within the bound, the same SERVICE answers.
+    let (status, body) = select(
+        &a,
+        &format!("SELECT (COUNT(*) AS ?n) WHERE {{ SERVICE <{b_endpoint}> {{ ?s a <https://w3id.org/tiers-lieux/ns#Network> }} }}"),
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(
+        body["results"]["bindings"][0]["n"]["value"]
+            .as_str()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
 fn services_off_the_allow_list_are_refused_without_a_request() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();

@@ -35,7 +35,10 @@ fn media_type(path: &str) -> &'static str {
 
 /// Writes `$OUT_DIR/assets.rs`, read by `src/http/assets.rs`.
 pub fn embed() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    // Read at run time: `env!` would bake in the path of the checkout that first compiled this
+    // script, and cargo reuses the compiled script for every clone sharing the target directory.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("web");
     let modules = root.join("node_modules");
     println!("cargo:rerun-if-changed=web/package-lock.json");
     println!("cargo:rerun-if-changed=web/static");

@@ -6,13 +6,14 @@ use super::isolated::Workers;
 use super::results::{evaluation_error, serialize_results, too_large};
 use super::slots::Slots;
 use super::{ParsedQuery, QueryError, ResultFormat};
+use crate::quad_index::QuadIndex;
 use crate::store::AppStore;
 use bytes::Bytes;
 use oxigraph::model::{GraphName, NamedOrBlankNode};
 use oxigraph::sparql::{
-    CancellationToken, DefaultServiceHandler, QueryEvaluationError, SparqlEvaluator,
+    CancellationToken, DefaultServiceHandler, PreparedSparqlQuery, QueryEvaluationError,
+    QueryResults, SparqlEvaluator,
 };
-use oxigraph::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -231,7 +232,14 @@ impl QueryEngine {
         let limit = self.max_result_bytes;
         let evaluation = tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            evaluate(evaluator, &store, parsed, format, &token_in_thread, limit)
+            evaluate(
+                evaluator,
+                |prepared| prepared.on_store(&store).execute(),
+                parsed,
+                format,
+                &token_in_thread,
+                limit,
+            )
         });
         // The evaluator checks the token when it reads the store, not inside joins it holds in
         // memory: the answer does not wait for such a join to end. Its thread runs on, its
@@ -262,11 +270,12 @@ const KEPT_WORKERS: usize = 4;
 /// start.
 const DEMOTE_AFTER: Duration = Duration::from_millis(400);
 
-/// Evaluates `parsed` on `store` (the union of its graphs as default graph, unless the
-/// protocol's dataset says otherwise) and serializes the answer.
-fn evaluate(
+/// Evaluates `parsed` on what `bind` binds it to (the store, or a worker's index; the union of
+/// the graphs as default graph, unless the protocol's dataset says otherwise) and serializes
+/// the answer.
+fn evaluate<'a>(
     evaluator: SparqlEvaluator,
-    store: &Store,
+    bind: impl FnOnce(PreparedSparqlQuery) -> Result<QueryResults<'a>, QueryEvaluationError>,
     parsed: ParsedQuery,
     format: ResultFormat,
     token: &CancellationToken,
@@ -296,10 +305,7 @@ fn evaluate(
     // total order, found by fuzzing) is this query's failure, answered as such; the server and
     // the worker live on.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        prepared
-            .on_store(store)
-            .execute()
-            .and_then(|results| serialize_results(results, format, token, limit))
+        bind(prepared).and_then(|results| serialize_results(results, format, token, limit))
     }))
     .map_err(|panic| {
         let why = panic
@@ -329,13 +335,20 @@ fn calls_service(parsed: &ParsedQuery) -> bool {
 
 /// Evaluates in a worker: no cancellation token, the worker is killed instead.
 pub(super) fn evaluate_on(
-    store: &Store,
+    index: &QuadIndex,
     parsed: ParsedQuery,
     format: ResultFormat,
     limit: usize,
 ) -> Result<Vec<u8>, QueryError> {
     let never = CancellationToken::new();
-    evaluate(SparqlEvaluator::new(), store, parsed, format, &never, limit)
+    evaluate(
+        SparqlEvaluator::new(),
+        |prepared| prepared.on_queryable_dataset(index).execute(),
+        parsed,
+        format,
+        &never,
+        limit,
+    )
 }
 
 /// A worker's answer: a tag byte, then the serialized results or the error's text.

@@ -7,18 +7,17 @@
 //! store (`crate::replica`), ready at once. It then lives on, answering one query after the
 //! other, and is brought up to date before each by the deltas committed since it last ran
 //! (kept by the replica's log): a query sees every write answered before it. Reusing workers
-//! matters: a process forked for each query spends more on page faults (reading the copy
-//! writes its reference counts, which copies their pages) than on the query itself.
+//! matters: a fork and the page faults of a new process cost more than a short query.
 //!
 //! Forking a threaded process is sound only if the child touches nothing another thread may
 //! have held locked at that instant, so a worker touches the copy (no thread is inside it: the
-//! fork holds its read lock, and only workers read it), its own allocations (mimalloc's heaps
+//! fork holds its only read lock, and only forks read it), its own allocations (mimalloc's heaps
 //! are per thread) and its socket, and ends with `_exit`, running no destructor. It dies with
 //! the server (`PR_SET_PDEATHSIG`).
 
 use super::{ParsedQuery, QueryError, ResultFormat};
+use crate::quad_index::QuadIndex;
 use crate::replica::Replica;
-use oxigraph::store::Store;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::Mutex;
@@ -107,15 +106,16 @@ impl Workers {
 }
 
 fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
+    // Taken first: at the fork, the read guard below is then the only one on the copy, and
+    // the child, dropping it, can take the copy for its own.
+    let _forking = FORKING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let copy = replica.read()?;
-    let store = copy.as_ref()?.clone();
     let (epoch, version) = {
         let log = replica.lock_log();
         (log.epoch, log.version)
     };
-    let _forking = FORKING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let (ours, theirs) = match UnixStream::pair() {
         Ok(pair) => pair,
         Err(e) => return Some(Err(e)),
@@ -127,7 +127,11 @@ fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
         -1 => Some(Err(io::Error::last_os_error())),
         0 => {
             drop(ours);
-            worker_main(parent, theirs, &store)
+            // The child's memory is its own: its image of the copy becomes its working copy,
+            // changed by the deltas it is sent (pages are copied as they are written).
+            drop(copy);
+            let index = replica.write().take().unwrap_or_default();
+            worker_main(parent, theirs, index)
         }
         pid => {
             drop(theirs);
@@ -148,7 +152,7 @@ fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
 
 /// A worker's life: deltas (`D`) applied, queries (`Q`) answered, until the server closes
 /// its socket.
-fn worker_main(parent: u32, mut socket: UnixStream, store: &Store) -> ! {
+fn worker_main(parent: u32, mut socket: UnixStream, mut index: QuadIndex) -> ! {
     // SAFETY: plain system calls on this process.
     unsafe {
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
@@ -166,11 +170,11 @@ fn worker_main(parent: u32, mut socket: UnixStream, store: &Store) -> ! {
             return 0;
         };
         let reply = match kind {
-            b'D' => match crate::replica::apply_encoded(store, &message) {
+            b'D' => match crate::replica::apply_encoded(&mut index, &message) {
                 Ok(()) => Vec::new(),
                 Err(_) => return 6,
             },
-            b'Q' => answer(store, &message),
+            b'Q' => answer(&index, &message),
             _ => return 7,
         };
         let mut framed = (reply.len() as u64).to_le_bytes().to_vec();
@@ -194,7 +198,7 @@ fn read_message(socket: &mut UnixStream) -> io::Result<(u8, Vec<u8>)> {
 }
 
 /// Evaluates a job and encodes the answer (see `engine::encode`).
-fn answer(store: &Store, message: &[u8]) -> Vec<u8> {
+fn answer(index: &QuadIndex, message: &[u8]) -> Vec<u8> {
     let outcome = serde_json::from_slice::<Job>(message)
         .map_err(|e| QueryError::Internal(e.into()))
         .and_then(|job| {
@@ -203,7 +207,7 @@ fn answer(store: &Store, message: &[u8]) -> Vec<u8> {
             })?;
             let parsed =
                 super::parse_query(&job.text, &job.base, &job.default_graphs, &job.named_graphs)?;
-            super::engine::evaluate_on(store, parsed, format, job.limit)
+            super::engine::evaluate_on(index, parsed, format, job.limit)
         });
     super::engine::encode(outcome)
 }
@@ -318,6 +322,7 @@ impl Drop for Worker {
 mod tests {
     use super::*;
     use crate::replica::tests::quad;
+    use oxigraph::store::Store;
 
     /// A worker kept between queries sees the commits made since it last answered.
     #[tokio::test]

@@ -9,6 +9,7 @@ use oxigraph::sparql::results::{
 };
 use oxigraph::sparql::{DefaultServiceHandler, QueryEvaluationError, QuerySolutionIter};
 use spargebra::algebra::GraphPattern;
+use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,9 @@ pub struct AllowListServiceHandler {
     allowed: Arc<Vec<String>>,
     roots: Arc<Vec<reqwest::Certificate>>,
     deadline: Instant,
+    /// A partner's answer is read whole before it is parsed: bounded as our own answers are
+    /// (`max_result_bytes`), so that an endpoint of the allow-list cannot fill our memory.
+    max_answer_bytes: usize,
 }
 
 impl AllowListServiceHandler {
@@ -23,11 +27,13 @@ impl AllowListServiceHandler {
         allowed: Arc<Vec<String>>,
         roots: Arc<Vec<reqwest::Certificate>>,
         timeout: Duration,
+        max_answer_bytes: usize,
     ) -> Self {
         Self {
             allowed,
             roots,
             deadline: Instant::now() + timeout,
+            max_answer_bytes,
         }
     }
 }
@@ -100,12 +106,21 @@ impl DefaultServiceHandler for AllowListServiceHandler {
                 service_name.as_str()
             ))
         })?;
-        let body = response
-            .bytes()
+        let mut body = Vec::new();
+        let limit = self.max_answer_bytes as u64;
+        response
+            .take(limit + 1)
+            .read_to_end(&mut body)
             .map_err(|e| service_error(format!("SERVICE <{}>: {e}", service_name.as_str())))?;
+        if body.len() as u64 > limit {
+            return Err(service_error(format!(
+                "SERVICE <{}> answered more than {limit} bytes (max_result_bytes)",
+                service_name.as_str()
+            )));
+        }
         let ReaderQueryResultsParserOutput::Solutions(reader) =
             QueryResultsParser::from_format(format)
-                .for_reader(std::io::Cursor::new(body.to_vec()))
+                .for_reader(std::io::Cursor::new(body))
                 .map_err(|e| {
                     service_error(format!(
                         "SERVICE <{}>: invalid results: {e}",

@@ -1,14 +1,19 @@
 //! The SHACL vocabulary: every IRI the engine reads in a shapes graph or writes in a report.
 //! Constants, so hot paths build no strings.
 
-use oxrdf::NamedNodeRef;
+#[doc(hidden)]
+pub use oxrdf::NamedNodeRef;
 
 /// The SHACL namespace.
 pub const NAMESPACE: &str = "http://www.w3.org/ns/shacl#";
 
+/// `terms!("namespace"; NAME = "local", …)`: one `NamedNodeRef` constant per term, built at
+/// compile time. Exported so that a vocabulary module elsewhere spells its terms the same way.
+#[macro_export]
 macro_rules! terms {
     ($ns:literal; $($name:ident = $local:literal),* $(,)?) => {
-        $(pub const $name: NamedNodeRef<'static> = NamedNodeRef::new_unchecked(concat!($ns, $local));)*
+        $(pub const $name: $crate::vocab::NamedNodeRef<'static> =
+            $crate::vocab::NamedNodeRef::new_unchecked(concat!($ns, $local));)*
     };
 }
 
