@@ -221,7 +221,11 @@ impl AppStore {
                 contexts,
             )
             .map_err(|error| LoadError::Syntax { path, error })?;
-            quads.extend(parsed);
+            if quads.is_empty() {
+                quads = parsed;
+            } else {
+                quads.extend(parsed);
+            }
         }
         Ok(quads)
     }
@@ -303,15 +307,18 @@ impl AppStore {
             });
             on_file(path);
         }
-        let quads = self.parse_documents(&documents, graph, format, contexts)?;
-        let read = quads.len();
-        let distinct: Vec<Quad> = {
-            let mut seen = std::collections::HashSet::with_capacity(quads.len());
-            quads
-                .into_iter()
-                .filter(|q| seen.insert(q.clone()))
-                .collect()
+        let mut distinct = self.parse_documents(&documents, graph, format, contexts)?;
+        let read = distinct.len();
+        // Repeats found by reference (no quad cloned), then dropped in place.
+        let first_seen: Vec<bool> = {
+            let mut seen = rustc_hash::FxHashSet::default();
+            seen.reserve(distinct.len());
+            distinct.iter().map(|q| seen.insert(q)).collect()
         };
+        if first_seen.contains(&false) {
+            let mut first_seen = first_seen.into_iter();
+            distinct.retain(|_| first_seen.next().unwrap_or(true));
+        }
         let added = self.not_held(graph, &distinct)?;
         if distinct.len() >= BULK_LOAD_QUADS {
             self.bulk_add(graph, distinct, &documents)?;

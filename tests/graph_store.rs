@@ -365,7 +365,7 @@ fn large_graphs_are_read_two_at_a_time() {
         &store_url(&server, big),
         Some("admin"),
         Some("application/n-triples"),
-        &body,
+        body.clone(),
     ));
     assert_eq!(put.status, StatusCode::CREATED, "{}", put.text());
     let gate = std::sync::Barrier::new(8);
@@ -374,25 +374,47 @@ fn large_graphs_are_read_two_at_a_time() {
             .map(|_| {
                 scope.spawn(|| {
                     gate.wait();
-                    let answer = get(&client(), &store_url(&server, big), Some("application/n-triples"));
+                    let answer = get(
+                        &client(),
+                        &store_url(&server, big),
+                        Some("application/n-triples"),
+                    );
                     (answer.status, answer.text())
                 })
             })
             .collect();
         readers.into_iter().map(|r| r.join().unwrap()).collect()
     });
-    let busy: Vec<_> = statuses.iter().filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE).collect();
+    let busy: Vec<_> = statuses
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .collect();
     assert!(
-        statuses.iter().all(|(s, _)| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
+        statuses
+            .iter()
+            .all(|(s, _)| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
         "{:?}",
         statuses.iter().map(|(s, _)| s).collect::<Vec<_>>()
     );
-    assert!(!busy.is_empty(), "eight reads at once of a large graph do not all run");
+    assert!(
+        !busy.is_empty(),
+        "eight reads at once of a large graph do not all run"
+    );
     assert!(busy[0].1.contains("try again"), "{}", busy[0].1);
-    let full = statuses.iter().find(|(s, _)| *s == StatusCode::OK).expect("some are read");
+    let full = statuses
+        .iter()
+        .find(|(s, _)| *s == StatusCode::OK)
+        .expect("some are read");
     assert_eq!(full.1.lines().count(), 60_000);
     // A small graph is not held back; the large one reads again once the others are done.
-    let small = get(&http, &store_url(&server, &iri(&server, "graphs/fixtures")), None);
+    let small = get(
+        &http,
+        &store_url(&server, &iri(&server, "graphs/fixtures")),
+        None,
+    );
     assert_eq!(small.status, StatusCode::OK);
-    assert_eq!(get(&http, &store_url(&server, big), None).status, StatusCode::OK);
+    assert_eq!(
+        get(&http, &store_url(&server, big), None).status,
+        StatusCode::OK
+    );
 }

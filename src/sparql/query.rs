@@ -126,6 +126,34 @@ pub struct ParsedQuery {
     pub(super) named_graphs: Vec<NamedNode>,
 }
 
+impl ParsedQuery {
+    /// A `DESCRIBE` of named resources, with no pattern to match (`DESCRIBE <a> <b>`): its work
+    /// is bounded by what the store says of them, so it cannot run away.
+    pub(super) fn describes_named_resources(&self) -> bool {
+        use spargebra::algebra::{Expression, GraphPattern};
+        fn no_matching(pattern: &GraphPattern) -> bool {
+            match pattern {
+                GraphPattern::Bgp { patterns } => patterns.is_empty(),
+                GraphPattern::Values { .. } => true,
+                GraphPattern::Extend {
+                    inner, expression, ..
+                } => {
+                    matches!(
+                        expression,
+                        Expression::NamedNode(_) | Expression::Literal(_)
+                    ) && no_matching(inner)
+                }
+                GraphPattern::Project { inner, .. }
+                | GraphPattern::Distinct { inner }
+                | GraphPattern::Reduced { inner }
+                | GraphPattern::Slice { inner, .. } => no_matching(inner),
+                _ => false,
+            }
+        }
+        matches!(&self.query, spargebra::Query::Describe { pattern, .. } if no_matching(pattern))
+    }
+}
+
 /// Parses a query; `default-graph-uri` and `named-graph-uri` of the protocol override the
 /// query's FROM / FROM NAMED.
 pub fn parse_query(
@@ -176,5 +204,26 @@ pub(super) fn refuse_deep(text: &str) -> Result<(), QueryError> {
             deep.max, deep.line, deep.column
         ))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_query;
+
+    #[test]
+    fn only_describes_of_named_resources_are_bounded() {
+        let bounded = |q: &str| {
+            parse_query(q, "http://x/", &[], &[])
+                .unwrap()
+                .describes_named_resources()
+        };
+        assert!(bounded("DESCRIBE <http://x/a>"));
+        assert!(bounded("DESCRIBE <http://x/a> <http://x/b>"));
+        assert!(!bounded("DESCRIBE ?s WHERE { ?s ?p ?o }"));
+        assert!(!bounded(
+            "DESCRIBE <http://x/a> WHERE { ?a ?b ?c . ?d ?e ?f }"
+        ));
+        assert!(!bounded("SELECT * WHERE { }"));
     }
 }
