@@ -4,7 +4,7 @@
 
 use anyhow::Context as _;
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A file embedded at build time (see `build.rs`).
 pub struct Bundled {
@@ -56,7 +56,7 @@ impl Document {
 /// bundled ones.
 pub fn documents(bundled: &[Bundled], folder: Option<&Path>) -> anyhow::Result<Vec<Document>> {
     match folder {
-        Some(folder) => crate::store::rdf_files(folder)?
+        Some(folder) => rdf_files(folder)?
             .iter()
             .map(|path| Document::read(path))
             .collect(),
@@ -113,4 +113,23 @@ pub fn ontology_version() -> Option<String> {
         TermRef::Literal(version) => Some(version.value().to_owned()),
         _ => None,
     }
+}
+
+/// The RDF files of a folder (those whose extension names a syntax), sorted so that loads are
+/// reproducible; or the file itself.
+pub fn rdf_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files = Vec::new();
+    for entry in
+        std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
+    {
+        let path = entry?.path();
+        if path.is_file() && crate::rdf::format_from_path(&path).is_some() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
 }

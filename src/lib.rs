@@ -29,6 +29,7 @@
 
 pub mod app;
 pub mod bundled;
+pub mod class_cache;
 pub(crate) mod commits;
 pub mod config;
 pub mod federation;

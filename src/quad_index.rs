@@ -241,7 +241,7 @@ impl QuadIndex {
     }
 
     /// Removes a quad. Its terms stay in the dictionary: the copy is rebuilt from the store
-    /// after many removals (see `replica.rs`), which drops them.
+    /// after many removals (see the replica), which drops them.
     pub fn remove(&mut self, quad: QuadRef<'_>) -> bool {
         let ids = (
             self.id_of(quad.subject.into()),

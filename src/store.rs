@@ -2,11 +2,11 @@
 //! first-start bootstrap of the ontology and the fixtures, export.
 
 use crate::bundled::{self, Document};
+use crate::class_cache::ClassCache;
 use crate::commits::{CommitLog, Touched};
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
 use crate::replica::{Replica, Replication};
-use crate::validation::ClassCache;
 use crate::vocab::{self, Base};
 use anyhow::Context as _;
 use oxigraph::io::RdfFormat;
@@ -504,24 +504,6 @@ impl AppStore {
         serializer.finish()?.flush()?;
         Ok(())
     }
-}
-
-/// The RDF files of a folder (sorted, so that loads are reproducible), or the file itself.
-pub fn rdf_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
-    if path.is_file() {
-        return Ok(vec![path.to_owned()]);
-    }
-    let mut files = Vec::new();
-    for entry in
-        std::fs::read_dir(path).with_context(|| format!("cannot read {}", path.display()))?
-    {
-        let path = entry?.path();
-        if path.is_file() && rdf::format_from_path(&path).is_some() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
 }
 
 pub fn now_literal() -> Literal {

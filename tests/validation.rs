@@ -47,7 +47,7 @@ fn graph_of(files: &[std::path::PathBuf]) -> Graph {
 }
 
 fn fixture_files() -> Vec<std::path::PathBuf> {
-    lieux_communs::store::rdf_files(&repo_path("fixtures")).unwrap()
+    lieux_communs::bundled::rdf_files(&repo_path("fixtures")).unwrap()
 }
 
 #[test]

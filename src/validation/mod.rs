@@ -3,13 +3,12 @@
 //! itself is the `shacl` crate (crates/shacl), which knows nothing of the store.
 
 mod change;
-mod class_cache;
 mod report;
 mod store_view;
 mod validator;
 
+pub use crate::class_cache::ClassCache;
 pub use change::{Change, Scope};
-pub use class_cache::ClassCache;
 pub use report::{render_report, report_text, ReportFormat};
 pub use store_view::StoreView;
 pub use validator::Validator;
