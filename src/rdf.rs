@@ -7,7 +7,7 @@ use oxigraph::io::{
     JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParseError, RdfParser, RdfSerializer,
     RdfSyntaxError,
 };
-use oxigraph::model::{GraphName, Quad, Triple};
+use oxigraph::model::{BlankNode, GraphName, NamedOrBlankNode, Quad, Term, Triple};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
@@ -275,6 +275,11 @@ pub fn parse(
     if let Some(deep) = syntax.and_then(|syntax| too_deep(data, syntax)) {
         return Err(deep.into());
     }
+    if matches!(format, RdfFormat::NTriples | RdfFormat::NQuads) && data.len() >= PARALLEL_BYTES {
+        if let Some(quads) = parse_lines_in_parallel(data, parser.clone()) {
+            return Ok(quads);
+        }
+    }
     parser = parser.rename_blank_nodes();
     // About one quad per 100 bytes of N-Triples, fewer in the terser syntaxes: growing a vector
     // of a few hundred thousand quads step by step copies it several times.
@@ -286,6 +291,48 @@ pub fn parse(
         quads.push(quad.map_err(SyntaxError::from)?);
     }
     Ok(quads)
+}
+
+/// Line-based documents from this size on are parsed on every core.
+const PARALLEL_BYTES: usize = 4 << 20;
+
+/// Parses an N-Triples or N-Quads document in parts, one per core (Oxigraph splits it at line
+/// ends), then renames its blank nodes in one pass: each part's parser would rename them on its
+/// own, giving one label two nodes. `None` on a syntax error, which the caller finds again by
+/// parsing the whole document in one piece, so that its line is the document's.
+fn parse_lines_in_parallel(data: &[u8], parser: RdfParser) -> Option<Vec<Quad>> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let parts = parser.split_slice_for_parallel_parsing(data, cores);
+    let parsed: Vec<Option<Vec<Quad>>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || part.collect::<Result<Vec<Quad>, _>>().ok()))
+            .collect();
+        workers
+            .into_iter()
+            .map(|worker| worker.join().ok().flatten())
+            .collect()
+    });
+    let mut quads = Vec::with_capacity(parsed.iter().flatten().map(Vec::len).sum());
+    for part in parsed {
+        quads.extend(part?);
+    }
+    let mut fresh: HashMap<BlankNode, BlankNode> = HashMap::new();
+    let mut rename = |node: &mut BlankNode| {
+        *node = fresh.entry(node.clone()).or_default().clone();
+    };
+    for quad in &mut quads {
+        if let NamedOrBlankNode::BlankNode(node) = &mut quad.subject {
+            rename(node);
+        }
+        if let Term::BlankNode(node) = &mut quad.object {
+            rename(node);
+        }
+        if let GraphName::BlankNode(node) = &mut quad.graph_name {
+            rename(node);
+        }
+    }
+    Some(quads)
 }
 
 /// Serializes quads; for a triple syntax, the graph names are dropped.
@@ -391,5 +438,47 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.line, Some(2), "{err}");
         assert!(err.column.is_some());
+    }
+
+    /// A document large enough to be parsed in parts: one blank node named in the first and in
+    /// the last line stays one node; a syntax error keeps the document's line.
+    #[test]
+    fn large_line_documents_parse_in_parts_with_one_node_per_label() {
+        let mut doc = String::from("_:shared <http://x/p> \"first\" .\n");
+        let lines = PARALLEL_BYTES / 30;
+        for i in 0..lines {
+            doc.push_str(&format!("<http://x/s{i}> <http://x/p> _:b{} .\n", i % 3));
+        }
+        doc.push_str("<http://x/last> <http://x/p> _:shared .\n");
+        assert!(
+            doc.len() >= PARALLEL_BYTES,
+            "large enough to be parsed in parts"
+        );
+        let parse_it = |doc: &str| {
+            parse(
+                doc.as_bytes(),
+                RdfFormat::NTriples,
+                "http://x/",
+                &GraphName::DefaultGraph,
+                false,
+                &Contexts::default(),
+            )
+        };
+        let quads = parse_it(&doc).unwrap();
+        assert_eq!(quads.len(), lines + 2);
+        let NamedOrBlankNode::BlankNode(first) = &quads[0].subject else {
+            panic!("a blank subject")
+        };
+        let Term::BlankNode(last) = &quads[lines + 1].object else {
+            panic!("a blank object")
+        };
+        assert_eq!(first, last, "one label, one node, across parts");
+        assert_ne!(first.as_str(), "shared", "renamed, as every parse renames");
+        let objects: std::collections::HashSet<_> =
+            quads[1..=lines].iter().map(|q| q.object.clone()).collect();
+        assert_eq!(objects.len(), 3, "_:b0, _:b1 and _:b2, each one node");
+        let broken = format!("{doc}<http://x/bad> <http://x/p> .\n");
+        let error = parse_it(&broken).unwrap_err();
+        assert_eq!(error.line, Some(lines as u64 + 3), "{error:?}");
     }
 }
