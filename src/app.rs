@@ -103,7 +103,7 @@ fn query_engine(config: &Config, roots: Arc<Vec<reqwest::Certificate>>) -> Query
     engine.set_max_running(config.max_running_queries);
     engine.set_kept_answers(config.kept_answers_bytes);
     let max_answer_bytes = config.max_result_bytes;
-    engine.with_service_handler(move || {
+    engine.with_service_handler(allowed.clone(), move || {
         Box::new(AllowListServiceHandler::new(
             allowed.clone(),
             roots.clone(),

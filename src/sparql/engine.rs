@@ -35,6 +35,8 @@ pub struct QueryEngine {
     workers: Arc<Workers>,
     cache: Arc<AnswerCache>,
     service_handler: Option<Arc<dyn Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync>>,
+    /// The endpoints `SERVICE` may call (`federation.service_allow_list`).
+    allowed_services: Arc<Vec<String>>,
 }
 
 /// Builds the SERVICE handler for one evaluation (it carries the evaluation's deadline).
@@ -58,6 +60,7 @@ impl QueryEngine {
             workers: Arc::new(Workers::new(KEPT_WORKERS)),
             cache: Arc::new(AnswerCache::new(64 << 20)),
             service_handler: None,
+            allowed_services: Arc::default(),
         }
     }
 
@@ -72,11 +75,14 @@ impl QueryEngine {
         self.slots = Arc::new(Slots::new(queries.max(1)));
     }
 
+    /// The handler of `SERVICE` calls to the endpoints of `allowed`, which alone are called.
     pub fn with_service_handler(
         mut self,
+        allowed: Arc<Vec<String>>,
         factory: impl Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync + 'static,
     ) -> Self {
         self.service_handler = Some(Arc::new(factory));
+        self.allowed_services = allowed;
         self
     }
 
@@ -103,7 +109,7 @@ impl QueryEngine {
         if let Some(kept) = key.as_deref().and_then(|k| self.cache.get(k, version)) {
             return Ok(kept);
         }
-        let isolated = if calls_service(&parsed) {
+        let isolated = if self.calls_out(&parsed)? {
             None
         } else if let Some(answer) = self.execute_at_once(store, &parsed, format) {
             Some(answer)
@@ -130,6 +136,31 @@ impl QueryEngine {
         format: ResultFormat,
     ) -> Option<String> {
         cache::key(parsed, format).map(|key| cache::tag(&key, store.commits.version()))
+    }
+
+    /// Whether the query calls an endpoint of the allow-list, and so must run here. A call to
+    /// any other endpoint is refused before evaluation, unless `SILENT` (it then fails quietly
+    /// in a worker), so that no query reaches this process but those that need it.
+    fn calls_out(&self, parsed: &ParsedQuery) -> Result<bool, QueryError> {
+        let mut out = false;
+        for call in super::services::calls(&parsed.query) {
+            match call.endpoint {
+                Some(endpoint) if self.allowed_services.contains(&endpoint) => out = true,
+                _ if call.silent => {}
+                Some(endpoint) => {
+                    return Err(QueryError::Service(super::service::not_allowed(
+                        &endpoint,
+                        &self.allowed_services,
+                    )))
+                }
+                None => {
+                    return Err(QueryError::Service(
+                        "SERVICE with a variable endpoint is not supported: name an endpoint of federation.service_allow_list".into(),
+                    ))
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// A query that cannot run away (see [`ParsedQuery::describes_named_resources`]) is
@@ -349,12 +380,6 @@ fn evaluate<'a>(
         }
         e => evaluation_error(e),
     })
-}
-
-/// Whether the query calls `SERVICE` (a string test: a literal that spells it only sends
-/// the query down the in-process path, which is correct, only not isolated).
-fn calls_service(parsed: &ParsedQuery) -> bool {
-    parsed.text.to_ascii_uppercase().contains("SERVICE")
 }
 
 /// Evaluates on the copy (in a worker, or a bounded query here): no cancellation token, a

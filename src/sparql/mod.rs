@@ -2,7 +2,8 @@
 //! commits (`cache`), bounded evaluation on
 //! the union default graph (`engine`), in killable child processes (`isolated`) sharing fair
 //! slots (`slots`), results in the negotiated format (`results`), updates
-//! (`update`) and `SERVICE` calls to the endpoints of the allow-list (`service`).
+//! (`update`) and `SERVICE` calls to the endpoints of the allow-list (`service`), found in the
+//! algebra (`services`).
 
 mod cache;
 mod engine;
@@ -11,6 +12,7 @@ mod isolated;
 mod query;
 mod results;
 pub mod service;
+mod services;
 mod slots;
 mod update;
 

@@ -38,6 +38,18 @@ impl AllowListServiceHandler {
     }
 }
 
+/// Why a call to `endpoint` is refused.
+pub fn not_allowed(endpoint: &str, allowed: &[String]) -> String {
+    format!(
+        "SERVICE <{endpoint}> is not on this server's allow-list (federation.service_allow_list){}",
+        if allowed.is_empty() {
+            ", which is empty".to_owned()
+        } else {
+            format!(": {}", allowed.join(", "))
+        }
+    )
+}
+
 fn service_error(message: String) -> QueryEvaluationError {
     QueryEvaluationError::Service(message.into())
 }
@@ -52,14 +64,9 @@ impl DefaultServiceHandler for AllowListServiceHandler {
         base_iri: Option<&oxiri::Iri<String>>,
     ) -> Result<QuerySolutionIter<'static>, Self::Error> {
         if !self.allowed.iter().any(|a| a == service_name.as_str()) {
-            return Err(service_error(format!(
-                "SERVICE <{}> is not on this server's allow-list (federation.service_allow_list){}",
+            return Err(service_error(not_allowed(
                 service_name.as_str(),
-                if self.allowed.is_empty() {
-                    ", which is empty".to_owned()
-                } else {
-                    format!(": {}", self.allowed.join(", "))
-                }
+                &self.allowed,
             )));
         }
         let remaining = self.deadline.saturating_duration_since(Instant::now());
