@@ -12,8 +12,11 @@
 //! network push   ─► http::resources / http::store ─► rdf::parse (closed JSON-LD loader)
 //!                   ─► writes::payload ─► writes::commit (validation::Validator on the store's
 //!                   view, one commit at a time) ─► store (the network's named graph, provenance)
-//! partner query  ─► http::sparql ─► sparql::parse_query ─► sparql::QueryEngine (timeout, slots,
-//!                   bounded answer; SERVICE only to the allow-list: sparql::service) ─► store
+//! partner query  ─► http::sparql ─► sparql::parse_query ─► sparql::QueryEngine (answers kept
+//!                   per store version; fair slots, timeout, bounded answer) ─► a worker process
+//!                   (sparql::isolated) evaluating on its copy of replica (a quad_index::QuadIndex
+//!                   kept in step by each commit); SERVICE to the allow-list only, found in the
+//!                   algebra (sparql::services) and run in the server on the store
 //! resource read  ─► http::resources ─► resources::describe ─► render (compact JSON-LD, HTML)
 //!                   or rdf::serialize (Turtle, N-Triples, RDF/XML)
 //! harvest        ─► federation (fetch with retry, mapping per source, conform to the shapes,
@@ -23,7 +26,8 @@
 //!
 //! Layers: `http` and `main` sit on top; nothing below them imports `http`. `app` builds the
 //! core from `config`; `writes`, `federation` and `sparql` use `store`, `validation` and `rdf`;
-//! `store` depends on none of them; `vocab` is the only place that spells an IRI. Each domain
+//! `store` depends on none of them (`class_cache` and `replica` are its own parts); there is no
+//! import cycle between modules; `vocab` is the only place that spells an IRI. Each domain
 //! module has its own error type (`QueryError`, `WriteError`, `LoadError`, `ConfigError`,
 //! `HarvestError`…), mapped to status codes in `http::error` only.
 
