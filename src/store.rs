@@ -372,8 +372,19 @@ impl AppStore {
                 meta.clone(),
             ));
         }
+        // Oxigraph's loader builds each batch on one thread, and a batch is 1 000 000 quads by
+        // default: a smaller load would use one core. Cut into one batch per core, it uses them
+        // all.
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let batch = (quads.len() + provenance.len())
+            .div_ceil(threads)
+            .max(BULK_LOAD_QUADS);
         let load = || {
-            let mut loader = self.store.bulk_loader();
+            let mut loader = self
+                .store
+                .bulk_loader()
+                .with_num_threads(threads)
+                .with_max_memory_size_in_megabytes((batch * threads).div_ceil(1000));
             loader.load_quads(quads.into_iter().chain(provenance))?;
             loader.commit()
         };
