@@ -40,7 +40,8 @@ pub type GraphCounts = Arc<Vec<(oxigraph::model::NamedNode, usize)>>;
 /// What a handler needs: the application core, and the caches that exist for HTTP only.
 #[derive(Clone)]
 pub struct AppState {
-    pub app: App,
+    /// Shared, not cloned field by field: axum clones the state for every request.
+    pub app: Arc<App>,
     pub representations: Arc<representations::Representations>,
     /// Reads that go through the whole store (`/dump`, VoID's counts, the Graph Store's
     /// default graph): two at a time, so that repeating them cannot pin every core.
@@ -74,7 +75,7 @@ impl AppState {
             app.config.kept_representations_bytes,
         ));
         Self {
-            app,
+            app: Arc::new(app),
             representations,
             whole_store_reads: Arc::new(tokio::sync::Semaphore::new(2)),
             void_counts: Arc::default(),
