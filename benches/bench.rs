@@ -125,8 +125,9 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
         let direct = measure(budget, || {
             let parsed = parse_query(&query, &base, &[], &[]).unwrap();
             let format = parsed.form.result_format(None, None).unwrap();
+            let key = engine.answer_key(&store, &parsed, format);
             let body = runtime
-                .block_on(engine.execute(&store, parsed, format, "bench"))
+                .block_on(engine.execute(&store, parsed, format, key, "bench"))
                 .unwrap();
             assert!(!body.is_empty());
         });

@@ -155,14 +155,16 @@ async fn run_query(
     let format = parsed
         .form
         .result_format(accept(headers), params.format.as_deref())?;
-    let tag = state.engine.tag(&state.store, &parsed, format);
-    let tag = tag.and_then(|t| header::HeaderValue::from_str(&t).ok());
+    let key = state.engine.answer_key(&state.store, &parsed, format);
+    let tag = key
+        .tag()
+        .and_then(|t| header::HeaderValue::from_str(&t).ok());
     if let Some(tag) = tag.as_ref().filter(|t| not_modified(headers, t)) {
         return Ok(revalidated(super::empty(StatusCode::NOT_MODIFIED), tag));
     }
     let body = state
         .engine
-        .execute(&state.store, parsed, format, &peer.0)
+        .execute(&state.store, parsed, format, key, &peer.0)
         .await?;
     let response = with_type(format.media_type(), body);
     Ok(match &tag {

@@ -50,6 +50,19 @@ impl<H: DefaultServiceHandler + Send + 'static> ServiceHandlerFactory for H {
     }
 }
 
+/// A query's answer at a store version: `key` is `None` for answers that are not kept.
+pub struct AnswerKey {
+    key: Option<String>,
+    version: u64,
+}
+
+impl AnswerKey {
+    /// The entity tag of the answer, for conditional requests; `None` when it is not kept.
+    pub fn tag(&self) -> Option<String> {
+        self.key.as_deref().map(|key| cache::tag(key, self.version))
+    }
+}
+
 impl QueryEngine {
     pub fn new(timeout: Duration) -> Self {
         Self {
@@ -94,7 +107,7 @@ impl QueryEngine {
         }
     }
 
-    /// Evaluates and serializes the whole answer: in a forked process on the in-memory copy
+    /// Evaluates and serializes the whole answer, or gives the one kept for `key`: in a forked process on the in-memory copy
     /// of the store when it is on (see [`super::isolated`]), else on a blocking thread. Queries
     /// that call `SERVICE` stay in this process: the HTTP client's threads are not in a child.
     pub async fn execute(
@@ -102,10 +115,9 @@ impl QueryEngine {
         store: &AppStore,
         parsed: ParsedQuery,
         format: ResultFormat,
+        AnswerKey { key, version }: AnswerKey,
         client: &str,
     ) -> Result<Bytes, QueryError> {
-        let version = store.commits.version();
-        let key = cache::key(&parsed, format);
         if let Some(kept) = key.as_deref().and_then(|k| self.cache.get(k, version)) {
             return Ok(kept);
         }
@@ -127,15 +139,18 @@ impl QueryEngine {
         Ok(answer)
     }
 
-    /// The entity tag of the answer to this query at the store's current version, for
-    /// conditional requests; `None` for queries whose answers are not kept.
-    pub fn tag(
+    /// What identifies this query's answer at the store's current version, read once per
+    /// request (before evaluating) for both the `ETag` and the kept answers.
+    pub fn answer_key(
         &self,
         store: &AppStore,
         parsed: &ParsedQuery,
         format: ResultFormat,
-    ) -> Option<String> {
-        cache::key(parsed, format).map(|key| cache::tag(&key, store.commits.version()))
+    ) -> AnswerKey {
+        AnswerKey {
+            key: cache::key(parsed, format),
+            version: store.commits.version(),
+        }
     }
 
     /// Whether the query calls an endpoint of the allow-list, and so must run here. A call to
