@@ -211,9 +211,7 @@ fn apply(copy: &mut QuadIndex, delta: &Delta) {
     for quad in &delta.removed {
         copy.remove(quad.as_ref());
     }
-    for quad in &delta.inserted {
-        copy.insert(quad.as_ref());
-    }
+    copy.extend(delta.inserted.iter().map(Quad::as_ref));
 }
 
 fn copy_of(source: &Store) -> Result<QuadIndex, StorageError> {
