@@ -97,10 +97,10 @@ fn take(index: &mut Index, [a, b, c, d]: [u32; 4]) {
     }
 }
 
-/// The entries of `index` whose leading components are `prefix` (one to four of them).
-fn prefix_range<'a>(index: &'a Index, prefix: &[u32]) -> impl Iterator<Item = [u32; 4]> + 'a {
-    let first = prefix[0];
-    let rest: &'a [[u32; 3]] = index.get(first as usize).map_or(&[], Vec::as_slice);
+/// The entries of `index` whose leading components are `prefix` (one to four of them), the
+/// first left out.
+fn prefix_range<'a>(index: &'a Index, prefix: &[u32]) -> &'a [[u32; 3]] {
+    let rest: &'a [[u32; 3]] = index.get(prefix[0] as usize).map_or(&[], Vec::as_slice);
     // Entries are sorted: the matching ones are one run, found by two binary searches over
     // keys compared as integers (a slice comparison would call memcmp for each step).
     let key = |e: &[u32; 3], n: usize| match n {
@@ -115,9 +115,7 @@ fn prefix_range<'a>(index: &'a Index, prefix: &[u32]) -> impl Iterator<Item = [u
     let wanted = key(&wanted, n);
     let start = rest.partition_point(|e| key(e, n) < wanted);
     let end = start + rest[start..].partition_point(|e| key(e, n) == wanted);
-    rest[start..end]
-        .iter()
-        .map(move |[b, c, d]| [first, *b, *c, *d])
+    &rest[start..end]
 }
 
 fn everything(index: &Index) -> impl Iterator<Item = [u32; 4]> + '_ {
@@ -301,7 +299,7 @@ impl QuadIndex {
         let (Some(s), Some(p), Some(o), Some(g)) = ids else {
             return false;
         };
-        if prefix_range(&self.spog, &[s, p, o, g]).next().is_none() {
+        if prefix_range(&self.spog, &[s, p, o, g]).is_empty() {
             return false;
         }
         take(&mut self.spog, [s, p, o, g]);
@@ -342,6 +340,73 @@ enum GraphFilter {
     Exactly(u32),
 }
 
+/// The quads of one pattern: a run of entries of one list of an index, or every list in turn
+/// (a pattern with nothing bound). One value, no allocation: the evaluator asks for one such
+/// lookup per row of a join.
+struct Lookup<'a> {
+    lists: &'a [Vec<[u32; 3]>],
+    /// The list being read (the id of the entries' first component), and the last to read.
+    list: u32,
+    last: u32,
+    entries: std::slice::Iter<'a, [u32; 3]>,
+    order: Order,
+    /// Subject, predicate and object asked for: the prefix fixed the leading ones, the others
+    /// are checked on each entry.
+    wanted: [Option<u32>; 3],
+    graph: GraphFilter,
+}
+
+impl Lookup<'_> {
+    fn nothing() -> Self {
+        Lookup {
+            lists: &[],
+            list: 0,
+            last: 0,
+            entries: [].iter(),
+            order: Order::Spog,
+            wanted: [None; 3],
+            graph: GraphFilter::Any,
+        }
+    }
+}
+
+impl Iterator for Lookup<'_> {
+    type Item = Result<InternalQuad<IndexTerm>, Infallible>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let Some(&[b, c, d]) = self.entries.next() else {
+                if self.list >= self.last {
+                    return None;
+                }
+                self.list += 1;
+                self.entries = self
+                    .lists
+                    .get(self.list as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter();
+                continue;
+            };
+            let [s, p, o, g] = self.order.quad([self.list, b, c, d]);
+            let matches = match self.graph {
+                GraphFilter::Any => true,
+                GraphFilter::Exactly(graph) => g == graph,
+            } && [s, p, o]
+                .iter()
+                .zip(self.wanted)
+                .all(|(id, wanted)| wanted.is_none_or(|w| w == *id));
+            if matches {
+                return Some(Ok(InternalQuad {
+                    subject: IndexTerm::Stored(s),
+                    predicate: IndexTerm::Stored(p),
+                    object: IndexTerm::Stored(o),
+                    graph_name: (g != DEFAULT_GRAPH).then_some(IndexTerm::Stored(g)),
+                }));
+            }
+        }
+    }
+}
+
 impl<'a> QueryableDataset<'a> for &'a QuadIndex {
     type InternalTerm = IndexTerm;
     type Error = Infallible;
@@ -368,65 +433,38 @@ impl<'a> QueryableDataset<'a> for &'a QuadIndex {
             };
             Some((id(subject)?, id(predicate)?, id(object)?, graph))
         })();
-        let entries: Box<dyn Iterator<Item = [u32; 4]> + 'a> = match bound {
-            None => Box::new(std::iter::empty()),
-            Some((s, p, o, graph)) => {
-                let (order, range): (Order, Box<dyn Iterator<Item = [u32; 4]> + 'a>) =
-                    match (s, p, o, graph) {
-                        (Some(s), Some(p), Some(o), _) => {
-                            (Order::Spog, Box::new(prefix_range(&index.spog, &[s, p, o])))
-                        }
-                        (Some(s), Some(p), None, _) => {
-                            (Order::Spog, Box::new(prefix_range(&index.spog, &[s, p])))
-                        }
-                        (Some(s), None, Some(o), _) => {
-                            (Order::Ospg, Box::new(prefix_range(&index.ospg, &[o, s])))
-                        }
-                        (Some(s), None, None, GraphFilter::Exactly(g)) => {
-                            (Order::Gspo, Box::new(prefix_range(&index.gspo, &[g, s])))
-                        }
-                        (Some(s), None, None, _) => {
-                            (Order::Spog, Box::new(prefix_range(&index.spog, &[s])))
-                        }
-                        (None, Some(p), Some(o), _) => {
-                            (Order::Posg, Box::new(prefix_range(&index.posg, &[p, o])))
-                        }
-                        (None, Some(p), None, _) => {
-                            (Order::Posg, Box::new(prefix_range(&index.posg, &[p])))
-                        }
-                        (None, None, Some(o), _) => {
-                            (Order::Ospg, Box::new(prefix_range(&index.ospg, &[o])))
-                        }
-                        (None, None, None, GraphFilter::Exactly(g)) => {
-                            (Order::Gspo, Box::new(prefix_range(&index.gspo, &[g])))
-                        }
-                        (None, None, None, GraphFilter::Any) => {
-                            (Order::Spog, Box::new(everything(&index.spog)))
-                        }
-                    };
-                Box::new(range.filter_map(move |entry| {
-                    let quad = order.quad(entry);
-                    let graph_matches = match graph {
-                        GraphFilter::Any => true,
-                        GraphFilter::Exactly(g) => quad[3] == g,
-                    };
-                    // The prefix fixed the leading components; the others are checked here.
-                    (graph_matches
-                        && s.is_none_or(|s| quad[0] == s)
-                        && p.is_none_or(|p| quad[1] == p)
-                        && o.is_none_or(|o| quad[2] == o))
-                    .then_some(quad)
-                }))
-            }
+        let Some((s, p, o, graph)) = bound else {
+            return Lookup::nothing();
         };
-        entries.map(|[s, p, o, g]| {
-            Ok(InternalQuad {
-                subject: IndexTerm::Stored(s),
-                predicate: IndexTerm::Stored(p),
-                object: IndexTerm::Stored(o),
-                graph_name: (g != DEFAULT_GRAPH).then_some(IndexTerm::Stored(g)),
-            })
-        })
+        let (order, lists, prefix): (Order, &'a Index, &[u32]) = match (s, p, o, graph) {
+            (Some(s), Some(p), Some(o), _) => (Order::Spog, &index.spog, &[s, p, o]),
+            (Some(s), Some(p), None, _) => (Order::Spog, &index.spog, &[s, p]),
+            (Some(s), None, Some(o), _) => (Order::Ospg, &index.ospg, &[o, s]),
+            (Some(s), None, None, GraphFilter::Exactly(g)) => (Order::Gspo, &index.gspo, &[g, s]),
+            (Some(s), None, None, _) => (Order::Spog, &index.spog, &[s]),
+            (None, Some(p), Some(o), _) => (Order::Posg, &index.posg, &[p, o]),
+            (None, Some(p), None, _) => (Order::Posg, &index.posg, &[p]),
+            (None, None, Some(o), _) => (Order::Ospg, &index.ospg, &[o]),
+            (None, None, None, GraphFilter::Exactly(g)) => (Order::Gspo, &index.gspo, &[g]),
+            (None, None, None, GraphFilter::Any) => (Order::Spog, &index.spog, &[]),
+        };
+        let (list, last, entries) = match prefix.first() {
+            Some(&first) => (first, first, prefix_range(lists, prefix)),
+            None => (
+                0,
+                u32::try_from(lists.len().saturating_sub(1)).unwrap_or(u32::MAX),
+                lists.first().map_or(&[][..], Vec::as_slice),
+            ),
+        };
+        Lookup {
+            lists,
+            list,
+            last,
+            entries: entries.iter(),
+            order,
+            wanted: [s, p, o],
+            graph,
+        }
     }
 
     fn internal_named_graphs(
