@@ -118,6 +118,7 @@ fn prefix_range<'a>(index: &'a Index, prefix: &[u32]) -> &'a [[u32; 3]] {
     &rest[start..end]
 }
 
+#[cfg(test)]
 fn everything(index: &Index) -> impl Iterator<Item = [u32; 4]> + '_ {
     (0u32..)
         .zip(index)
