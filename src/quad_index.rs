@@ -14,7 +14,7 @@
 
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{BlankNode, GraphNameRef, Quad, QuadRef, Term, TermRef};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use spareval::{ExpressionTerm, InternalQuad, QueryableDataset};
 use std::convert::Infallible;
 
@@ -33,15 +33,10 @@ pub enum IndexTerm {
 /// three, sorted. Subjects read one after the other (ids in load order) sit side by side.
 type Index = Vec<Vec<[u32; 3]>>;
 
-/// The lists that entries were pushed to, to be sorted again: by subject (for spog) with
-/// the length each had before, and by first component in the other indexes.
+/// The lists that entries were pushed to, to be put in order again: in each index (spog,
+/// posg, ospg, gspo), by first component, the length each had before.
 #[derive(Default)]
-struct Pending {
-    held: FxHashMap<u32, usize>,
-    posg: FxHashSet<u32>,
-    ospg: FxHashSet<u32>,
-    gspo: FxHashSet<u32>,
-}
+struct Pending([FxHashMap<u32, usize>; 4]);
 
 pub struct QuadIndex {
     terms: Vec<Term>,
@@ -80,14 +75,37 @@ fn push(index: &mut Index, [a, b, c, d]: [u32; 4]) {
     index[a].push([b, c, d]);
 }
 
-/// Sorts a list whose new entries were pushed at its end, drops the repeated ones, and says
-/// how many it holds. A stable sort finds the sorted run already there and merges the new
-/// entries into it.
-fn sort(entries: &mut Vec<[u32; 3]>) -> usize {
-    entries.sort();
-    entries.dedup();
+/// Puts the entries pushed at the end of a list (after its first `before`, which are in
+/// order) in their places, drops the repeated ones, and says how many the list holds. New
+/// resources get new ids, so their entries mostly go after all others: they stay where they
+/// are, and the list (that of a graph holds all its quads) is not read again. A few are
+/// inserted one by one; many are merged by a stable sort, which finds the two runs.
+fn settle(entries: &mut Vec<[u32; 3]>, before: usize) -> usize {
+    let mut new = entries.split_off(before);
+    new.sort_unstable();
+    new.dedup();
+    match (entries.last(), new.first()) {
+        (None, _) | (_, None) => entries.append(&mut new),
+        (Some(last), Some(first)) if last < first => entries.append(&mut new),
+        _ if new.len() <= INSERTED_ONE_BY_ONE => {
+            for entry in new {
+                if let Err(at) = entries.binary_search(&entry) {
+                    entries.insert(at, entry);
+                }
+            }
+        }
+        _ => {
+            entries.append(&mut new);
+            entries.sort();
+            entries.dedup();
+        }
+    }
     entries.len()
 }
+
+/// Up to this many new entries among older ones, each is inserted in its place rather than
+/// the whole list sorted again.
+const INSERTED_ONE_BY_ONE: usize = 32;
 
 fn take(index: &mut Index, [a, b, c, d]: [u32; 4]) {
     if let Some(rest) = index.get_mut(a as usize) {
@@ -178,34 +196,36 @@ impl QuadIndex {
         let p = self.intern(quad.predicate.into());
         let o = self.intern(quad.object);
         let g = self.graph_id(quad.graph_name);
-        pending
-            .held
-            .entry(s)
-            .or_insert_with(|| self.spog.get(s as usize).map_or(0, Vec::len));
-        push(&mut self.spog, [s, p, o, g]);
-        for (index, entry, reached) in [
-            (&mut self.posg, [p, o, s, g], &mut pending.posg),
-            (&mut self.ospg, [o, s, p, g], &mut pending.ospg),
-            (&mut self.gspo, [g, s, p, o], &mut pending.gspo),
+        let [spog, posg, ospg, gspo] = &mut pending.0;
+        for (index, entry, before) in [
+            (&mut self.spog, [s, p, o, g], spog),
+            (&mut self.posg, [p, o, s, g], posg),
+            (&mut self.ospg, [o, s, p, g], ospg),
+            (&mut self.gspo, [g, s, p, o], gspo),
         ] {
+            before
+                .entry(entry[0])
+                .or_insert_with(|| index.get(entry[0] as usize).map_or(0, Vec::len));
             push(index, entry);
-            reached.insert(entry[0]);
         }
     }
 
-    /// Sorts the lists that [`QuadIndex::push_quad`] reached; the number of quads added.
+    /// Puts in order the lists that [`QuadIndex::push_quad`] reached; the number of quads
+    /// added.
     fn settle(&mut self, pending: Pending) -> usize {
+        let [spog, posg, ospg, gspo] = pending.0;
         let mut added = 0;
-        for (s, before) in pending.held {
-            added += sort(&mut self.spog[s as usize]) - before;
-        }
-        for (index, reached) in [
-            (&mut self.posg, pending.posg),
-            (&mut self.ospg, pending.ospg),
-            (&mut self.gspo, pending.gspo),
+        for (index, reached, count) in [
+            (&mut self.spog, spog, true),
+            (&mut self.posg, posg, false),
+            (&mut self.ospg, ospg, false),
+            (&mut self.gspo, gspo, false),
         ] {
-            for a in reached {
-                sort(&mut index[a as usize]);
+            for (a, before) in reached {
+                let held = settle(&mut index[a as usize], before);
+                if count {
+                    added += held - before;
+                }
             }
         }
         self.quads += added;
@@ -659,6 +679,52 @@ mod tests {
                 all
             };
             assert_eq!(resolve(&index, ours), resolve(&built, theirs));
+        }
+    }
+
+    /// New entries among older ones of the same lists, few (inserted one by one) and many
+    /// (merged), land where a build puts them.
+    #[test]
+    fn batches_among_older_entries_are_merged() {
+        let quad = |n: i64| {
+            Quad::new(
+                node("s"),
+                node("p"),
+                Literal::from(n),
+                GraphName::NamedNode(node("g")),
+            )
+        };
+        let even: Vec<Quad> = (0..200).step_by(2).map(quad).collect();
+        let few: Vec<Quad> = (1..10).step_by(2).map(quad).collect();
+        let many: Vec<Quad> = (11..200).step_by(2).map(quad).collect();
+        let mut index =
+            QuadIndex::from_quads(even.iter().cloned().map(Ok::<_, Infallible>)).unwrap();
+        assert_eq!(index.extend(few.iter().map(Quad::as_ref)), few.len());
+        assert_eq!(index.extend(many.iter().map(Quad::as_ref)), many.len());
+        assert_eq!(index.extend(even.iter().map(Quad::as_ref)), 0);
+        let all: Vec<Quad> = (0..200).map(quad).collect();
+        let built = QuadIndex::from_quads(all.iter().cloned().map(Ok::<_, Infallible>)).unwrap();
+        assert_eq!(index.len(), 200);
+        let objects = |i: &QuadIndex| -> Vec<String> {
+            (&i).internal_quads_for_pattern(None, None, None, None)
+                .map(|q| {
+                    i.terms[match q.unwrap().object {
+                        IndexTerm::Stored(o) => o as usize,
+                        IndexTerm::Absent(_) => unreachable!(),
+                    }]
+                    .to_string()
+                })
+                .collect()
+        };
+        let mut expected = objects(&built);
+        expected.sort();
+        let mut got = objects(&index);
+        got.sort();
+        assert_eq!(got, expected);
+        for list in [&index.spog, &index.posg, &index.ospg, &index.gspo] {
+            for entries in list {
+                assert!(entries.windows(2).all(|w| w[0] < w[1]), "sorted, no repeat");
+            }
         }
     }
 
