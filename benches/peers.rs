@@ -253,11 +253,10 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     // Each repeated query above followed an answer of Virtuoso, while which our server's
     // threads slept: waking them costs more than a request that follows another at once.
     // The same floor, each request after a Virtuoso answer (the DESCRIBE, the shortest).
-    let describe = &queries
+    let (describe_name, describe) = queries
         .iter()
         .find(|(_, q)| q.contains("DESCRIBE"))
-        .context("the queries hold a DESCRIBE")?
-        .1;
+        .context("the queries hold a DESCRIBE")?;
     let interleaved_floor = Stats::of(
         (0..settings.rounds)
             .map(|_| {
@@ -379,7 +378,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
             if ratio >= 10.0 { "yes" } else { "no" }
         )?;
     }
-    writeln!(md, "\nThe floor, through the same client and connection: `GET /health` on our server (a constant answer, no query) {:.3} ms median, p90 {:.3}, when each request follows the last one at once; {:.3} ms median, p90 {:.3}, when each follows an answer of Virtuoso, as each repeated query above does (the server's threads slept meanwhile, and waking them is part of the round trip). No answer comes back faster on this machine; a repeated answer's time above the second is the server's own work. Virtuoso's cold DESCRIBE over that floor: {:.1}×.", floor.median, floor.p90, interleaved_floor.median, interleaved_floor.p90, cold.iter().find(|(name, _, _)| queries.iter().any(|(n, q)| n == name && q.contains("DESCRIBE"))).map_or(0.0, |(_, _, theirs)| theirs.median / interleaved_floor.median))?;
+    writeln!(md, "\nThe floor, through the same client and connection: `GET /health` on our server (a constant answer, no query) {:.3} ms median, p90 {:.3}, when each request follows the last one at once; {:.3} ms median, p90 {:.3}, when each follows an answer of Virtuoso, as each repeated query above does (the server's threads slept meanwhile, and waking them is part of the round trip). No answer comes back faster on this machine; a repeated answer's time above the second is the server's own work. Virtuoso's cold DESCRIBE over that floor: {:.1}×.", floor.median, floor.p90, interleaved_floor.median, interleaved_floor.p90, cold.iter().find(|(name, _, _)| name == describe_name).map_or(0.0, |(_, _, theirs)| theirs.median / interleaved_floor.median))?;
 
     writeln!(md, "\n## Throughput, {} clients\n", settings.clients)?;
     writeln!(md, "\"{}\", {} client threads in this process (each with its own keep-alive connection) for {} s per line and server; the clients share the machine's CPUs with the server.\n", queries[0].0, settings.clients, settings.seconds)?;

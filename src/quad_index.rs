@@ -34,7 +34,8 @@ pub enum IndexTerm {
 type Index = Vec<Vec<[u32; 3]>>;
 
 /// The lists that entries were pushed to, to be put in order again: in each index (spog,
-/// posg, ospg, gspo), by first component, the length each had before.
+/// posg, ospg, gspo, as [`entries`] gives them), by first component, the length
+/// each had before.
 #[derive(Default)]
 struct Pending([FxHashMap<u32, usize>; 4]);
 
@@ -52,19 +53,9 @@ pub struct QuadIndex {
     gspo: Index,
 }
 
-fn add(index: &mut Index, [a, b, c, d]: [u32; 4]) -> bool {
-    let a = a as usize;
-    if index.len() <= a {
-        index.resize_with(a + 1, Vec::new);
-    }
-    let rest = &mut index[a];
-    match rest.binary_search(&[b, c, d]) {
-        Ok(_) => false,
-        Err(at) => {
-            rest.insert(at, [b, c, d]);
-            true
-        }
-    }
+/// The entry of the quad `[s, p, o, g]` in each index: spog, posg, ospg, gspo.
+fn entries([s, p, o, g]: [u32; 4]) -> [[u32; 4]; 4] {
+    [[s, p, o, g], [p, o, s, g], [o, s, p, g], [g, s, p, o]]
 }
 
 fn push(index: &mut Index, [a, b, c, d]: [u32; 4]) {
@@ -80,7 +71,13 @@ fn push(index: &mut Index, [a, b, c, d]: [u32; 4]) {
 /// resources get new ids, so their entries mostly go after all others: they stay where they
 /// are, and the list (that of a graph holds all its quads) is not read again. A few are
 /// inserted one by one; many are merged by a stable sort, which finds the two runs.
-fn settle(entries: &mut Vec<[u32; 3]>, before: usize) -> usize {
+fn settle_list(entries: &mut Vec<[u32; 3]>, before: usize) -> usize {
+    if before == 0 {
+        // A list that was empty (every list of a new build): sorted where it is.
+        entries.sort_unstable();
+        entries.dedup();
+        return entries.len();
+    }
     let mut new = entries.split_off(before);
     new.sort_unstable();
     new.dedup();
@@ -168,50 +165,78 @@ impl QuadIndex {
         self.quads == 0
     }
 
-    /// Builds the index of `quads` at once (see [`QuadIndex::extend`]).
+    /// Builds the index of `quads` at once: entries pushed, then each list sorted, which costs
+    /// far less than keeping them sorted one insertion at a time.
     pub fn from_quads<E>(quads: impl IntoIterator<Item = Result<Quad, E>>) -> Result<Self, E> {
         let mut index = Self::default();
-        let mut pending = Pending::default();
         for quad in quads {
-            index.push_quad(quad?.as_ref(), &mut pending);
+            let ids = index.ids(quad?.as_ref());
+            index.push_entries(ids);
         }
-        index.settle(pending);
+        let indexes = [
+            &mut index.spog,
+            &mut index.posg,
+            &mut index.ospg,
+            &mut index.gspo,
+        ];
+        let mut quads = 0;
+        for (n, lists) in indexes.into_iter().enumerate() {
+            for entries in lists {
+                let held = settle_list(entries, 0);
+                if n == 0 {
+                    quads += held;
+                }
+            }
+        }
+        index.quads = quads;
         Ok(index)
     }
 
     /// Adds many quads, and says how many were new. Their entries are pushed, then each list
-    /// they reached is sorted again: far cheaper than keeping it sorted one insertion at a
-    /// time, which shifts the whole list (that of `rdf:type` holds a tenth of the store) at
-    /// each quad of a bulk import.
+    /// they reached is put in order once (see [`settle_list`]): far cheaper than keeping it
+    /// sorted one insertion at a time, which shifts the whole list (that of `rdf:type` holds a
+    /// tenth of the store) at each quad of a bulk import.
     pub fn extend<'b>(&mut self, quads: impl IntoIterator<Item = QuadRef<'b>>) -> usize {
         let mut pending = Pending::default();
         for quad in quads {
-            self.push_quad(quad, &mut pending);
+            let ids = self.ids(quad);
+            let indexes = [&self.spog, &self.posg, &self.ospg, &self.gspo];
+            for ((index, entry), before) in
+                indexes.into_iter().zip(entries(ids)).zip(&mut pending.0)
+            {
+                before
+                    .entry(entry[0])
+                    .or_insert_with(|| index.get(entry[0] as usize).map_or(0, Vec::len));
+            }
+            self.push_entries(ids);
         }
         self.settle(pending)
     }
 
-    fn push_quad(&mut self, quad: QuadRef<'_>, pending: &mut Pending) {
-        let s = self.intern(quad.subject.into());
-        let p = self.intern(quad.predicate.into());
-        let o = self.intern(quad.object);
-        let g = self.graph_id(quad.graph_name);
-        let [spog, posg, ospg, gspo] = &mut pending.0;
-        for (index, entry, before) in [
-            (&mut self.spog, [s, p, o, g], spog),
-            (&mut self.posg, [p, o, s, g], posg),
-            (&mut self.ospg, [o, s, p, g], ospg),
-            (&mut self.gspo, [g, s, p, o], gspo),
-        ] {
-            before
-                .entry(entry[0])
-                .or_insert_with(|| index.get(entry[0] as usize).map_or(0, Vec::len));
+    fn ids(&mut self, quad: QuadRef<'_>) -> [u32; 4] {
+        [
+            self.intern(quad.subject.into()),
+            self.intern(quad.predicate.into()),
+            self.intern(quad.object),
+            self.graph_id(quad.graph_name),
+        ]
+    }
+
+    fn push_entries(&mut self, ids: [u32; 4]) {
+        for (index, entry) in [
+            &mut self.spog,
+            &mut self.posg,
+            &mut self.ospg,
+            &mut self.gspo,
+        ]
+        .into_iter()
+        .zip(entries(ids))
+        {
             push(index, entry);
         }
     }
 
-    /// Puts in order the lists that [`QuadIndex::push_quad`] reached; the number of quads
-    /// added.
+    /// Puts in order the lists entries were pushed to; the number of quads added.
     fn settle(&mut self, pending: Pending) -> usize {
         let [spog, posg, ospg, gspo] = pending.0;
         let mut added = 0;
@@ -222,7 +247,7 @@ impl QuadIndex {
             (&mut self.gspo, gspo, false),
         ] {
             for (a, before) in reached {
-                let held = settle(&mut index[a as usize], before);
+                let held = settle_list(&mut index[a as usize], before);
                 if count {
                     added += held - before;
                 }
@@ -290,18 +315,7 @@ impl QuadIndex {
     }
 
     pub fn insert(&mut self, quad: QuadRef<'_>) -> bool {
-        let s = self.intern(quad.subject.into());
-        let p = self.intern(quad.predicate.into());
-        let o = self.intern(quad.object);
-        let g = self.graph_id(quad.graph_name);
-        if !add(&mut self.spog, [s, p, o, g]) {
-            return false;
-        }
-        add(&mut self.posg, [p, o, s, g]);
-        add(&mut self.ospg, [o, s, p, g]);
-        add(&mut self.gspo, [g, s, p, o]);
-        self.quads += 1;
-        true
+        self.extend(std::iter::once(quad)) == 1
     }
 
     /// Removes a quad. Its terms stay in the dictionary: the copy is rebuilt from the store
