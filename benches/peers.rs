@@ -211,26 +211,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     }
 
     eprintln!("peers: cold evaluation, {} rounds", settings.rounds);
-    let mut cold = Vec::new();
-    for (name, query) in &queries {
-        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
-        for round in 0..WARM_UP + settings.rounds {
-            // Alternating who goes first: neither always runs right after the other's work.
-            let order = if round % 2 == 0 {
-                [(ours, &mut mine), (virtuoso, &mut theirs)]
-            } else {
-                [(virtuoso, &mut theirs), (ours, &mut mine)]
-            };
-            for (endpoint, times) in order {
-                let ms = endpoint.time(&distinct(query, next()))?;
-                if round >= WARM_UP {
-                    times.push(ms);
-                }
-            }
-        }
-        cold.push((*name, Stats::of(mine), Stats::of(theirs)));
-        eprintln!("peers: {name}: done");
-    }
+    let cold = cold_rounds(ours, virtuoso, &queries, settings.rounds, &next)?;
 
     eprintln!("peers: repeated identical queries");
     let mut repeated = Vec::new();
@@ -278,6 +259,15 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         }
         rates.push((repeat, row));
     }
+    // Last, since the runaway queries still run when it ends (they end with the servers).
+    eprintln!(
+        "peers: cold evaluation while {RUNAWAY_CLIENTS} clients send runaway queries to ours"
+    );
+    let hostile = Runaways::start(&ours.url, RUNAWAY_CLIENTS)?;
+    // The runaways' workers spend their first CPU at the priority of any query.
+    std::thread::sleep(Duration::from_secs(2));
+    let under_runaways = cold_rounds(ours, virtuoso, &queries, settings.rounds, &next)?;
+    let runaway_outcomes = hostile.outcomes();
     let load_after = loadavg();
 
     // The report.
@@ -398,6 +388,25 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         )?;
     }
 
+    writeln!(md, "\n## Cold answers while runaway queries run\n")?;
+    writeln!(md, "The cold rounds again, while {RUNAWAY_CLIENTS} other clients keep sending our server queries that never end (a cross product of the store with itself four times, as in `tests/hostile_load.rs`), each sending the next when its last is answered: they take every core the machine has. Our server evaluates each in a worker process it kills at the timeout (30 s) or when a newer query needs the slot, and lowers a worker's priority once it has used {} ms of CPU. Virtuoso gets no runaway query: its column is the same machine's state. Runaway queries answered meanwhile: {runaway_outcomes}.\n", lieux_communs::sparql::DEMOTE_AFTER.as_millis())?;
+    writeln!(
+        md,
+        "| query | lieux-communs median (quiet) | median with runaways | p90 | Virtuoso median, same time | Virtuoso / lieux-communs with runaways |"
+    )?;
+    writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
+    for ((name, quiet, _), (_, mine, theirs)) in cold.iter().zip(&under_runaways) {
+        writeln!(
+            md,
+            "| {name} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2}× |",
+            quiet.median,
+            mine.median,
+            mine.p90,
+            theirs.median,
+            theirs.median / mine.median
+        )?;
+    }
+
     writeln!(md, "\n## Method\n")?;
     writeln!(md, "- Both servers run on this machine at the same time, on loopback, queried over HTTP by one client (reqwest, its async client driven on the measuring thread, keep-alive) with `GET /sparql?query=…`, no `default-graph-uri`: the default graph is the union of the named graphs on both (ours by design, Virtuoso by default), so the data sit in the graph they were loaded into and the queries read the default graph, as partners' do.")?;
     writeln!(md, "- Cold: our server keeps answers per store version, keyed by the query, so every measured repetition must be a query it has not seen, without changing the work. Each request is made distinct by renaming the query's variables (`?place` → `?place_r17`, a new suffix for every request, on both servers): the algebra, and so the plan, is the same up to names, and so are the answers but for the names of the columns. DESCRIBE of one IRI has no variable: it gets `LIMIT 1000017` instead, far above its rows. Not a comment: whether a comment changes the key depends on whether the key is the text or the parsed query, and renaming changes both. It also defeats Virtuoso's cache of compiled queries, so both servers parse and plan every request. {key_check}")?;
@@ -405,6 +414,98 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     writeln!(md, "- Loading: the same N-Triples file, by our `load` command (timed from process start to exit) and by Virtuoso's bulk loader through `isql-vt` (timed from the `ld_dir` call to the end of `rdf_loader_run()`, then with the `checkpoint` that makes it durable). Virtuoso starts first, on a fresh database in a temporary folder, with its own `virtuoso.ini` and free ports, not the system's service.")?;
     writeln!(md, "- Our store also holds the ontology graph, which our server writes at start; none of the six queries reads what it holds, and the comparison above would show it.")?;
     Ok(md)
+}
+
+/// Runaway clients sent against our server in the hostile rounds.
+const RUNAWAY_CLIENTS: usize = 4;
+
+/// Each query `rounds` times (after the warm-up) on both servers, made distinct for every
+/// request, the servers taking turns and alternating who goes first: per query, our
+/// figures and Virtuoso's.
+fn cold_rounds(
+    ours: &Endpoint,
+    virtuoso: &Endpoint,
+    queries: &[(&'static str, String)],
+    rounds: usize,
+    next: &dyn Fn() -> u64,
+) -> anyhow::Result<Vec<(&'static str, Stats, Stats)>> {
+    let mut cold = Vec::new();
+    for (name, query) in queries {
+        let (mut mine, mut theirs) = (Vec::new(), Vec::new());
+        for round in 0..WARM_UP + rounds {
+            // Neither always runs right after the other's work.
+            let order = if round % 2 == 0 {
+                [(ours, &mut mine), (virtuoso, &mut theirs)]
+            } else {
+                [(virtuoso, &mut theirs), (ours, &mut mine)]
+            };
+            for (endpoint, times) in order {
+                let ms = endpoint.time(&distinct(query, next()))?;
+                if round >= WARM_UP {
+                    times.push(ms);
+                }
+            }
+        }
+        cold.push((*name, Stats::of(mine), Stats::of(theirs)));
+        eprintln!("peers: {name}: done");
+    }
+    Ok(cold)
+}
+
+/// Clients that keep a runaway query running on a server, each sending the next one when the
+/// last is answered, until dropped (their threads end with the server's connections).
+struct Runaways {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    statuses: std::sync::Arc<std::sync::Mutex<BTreeMap<String, usize>>>,
+}
+
+impl Runaways {
+    fn start(url: &str, clients: usize) -> anyhow::Result<Self> {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let statuses = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
+        for i in 0..clients {
+            let client = Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()?;
+            let (url, stop, statuses) = (url.to_owned(), stop.clone(), statuses.clone());
+            let query = support::RUNAWAYS[i % support::RUNAWAYS.len()];
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let outcome = match client.get(&url).query(&[("query", query)]).send() {
+                        Ok(response) => response.status().as_u16().to_string(),
+                        Err(_) => "no answer".to_owned(),
+                    };
+                    if !stop.load(Ordering::Relaxed) {
+                        *statuses
+                            .lock()
+                            .expect("no panic holding it")
+                            .entry(outcome)
+                            .or_default() += 1;
+                    }
+                }
+            });
+        }
+        Ok(Self { stop, statuses })
+    }
+
+    /// The answers received so far, by status ("none yet" when every runaway still runs).
+    fn outcomes(&self) -> String {
+        let statuses = self.statuses.lock().expect("no panic holding it");
+        if statuses.is_empty() {
+            return "none yet (each still ran)".to_owned();
+        }
+        statuses
+            .iter()
+            .map(|(status, n)| format!("{n} × {status}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Drop for Runaways {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 /// Percentiles of a sample, in milliseconds.

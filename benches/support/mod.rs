@@ -39,6 +39,14 @@ pub fn queries(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Queries that never end on any store of more than a few triples: a cross product of the
+/// store with itself four times. The second spells SERVICE in a literal (such a literal once
+/// sent a query out of the killable workers).
+pub const RUNAWAYS: [&str; 2] = [
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+    "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l FILTER(?c != \"SERVICE\") }",
+];
+
 /// The synthetic dataset (default sizes, seed 42, IRIs under `base`) written to `path` as
 /// N-Triples, so that every engine compared reads the very same statements.
 pub fn synthetic_ntriples(base: &Base, path: &Path) -> anyhow::Result<Vec<Quad>> {

@@ -338,7 +338,7 @@ const KEPT_WORKERS: usize = 4;
 
 /// How much CPU a query uses at full priority: after that it gives way to the queries that
 /// start.
-const DEMOTE_AFTER: Duration = Duration::from_millis(400);
+pub const DEMOTE_AFTER: Duration = Duration::from_millis(400);
 
 /// Evaluates `parsed` on what `bind` binds it to (the store, or a worker's index; the union of
 /// the graphs as default graph, unless the protocol's dataset says otherwise) and serializes

@@ -112,10 +112,8 @@ fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let copy = replica.read()?;
-    let (epoch, version) = {
-        let log = replica.lock_log();
-        (log.epoch, log.version)
-    };
+    // The copy's own version: deltas logged since are sent to the worker before its query.
+    let (epoch, version) = (replica.lock_log().epoch, replica.applied());
     let (ours, theirs) = match UnixStream::pair() {
         Ok(pair) => pair,
         Err(e) => return Some(Err(e)),
@@ -216,11 +214,13 @@ impl Worker {
     /// Sends the deltas the worker lacks, so that it stands at `version`.
     async fn catch_up(
         &mut self,
-        deltas: &[std::sync::Arc<Vec<u8>>],
+        deltas: &[std::sync::Arc<crate::replica::Logged>],
         version: u64,
     ) -> io::Result<()> {
-        for delta in deltas {
-            self.send(b'D', delta).await?;
+        // One message, applied as one batch.
+        if !deltas.is_empty() {
+            let message: Vec<u8> = deltas.iter().flat_map(|d| d.encoded()).copied().collect();
+            self.send(b'D', &message).await?;
             let acknowledged = self.receive().await?;
             if !acknowledged.is_empty() {
                 return Err(io::Error::other("a delta was not applied"));
