@@ -151,11 +151,16 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
             .args(["serve", "--base-iri", BASE, "--store"])
             .arg(&store)
             .args(["--bind", &format!("127.0.0.1:{our_port}")])
-            .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false"),
+            .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false")
+            .env(
+                "LIEUX_COMMUNS_QUERY_TIMEOUT_S",
+                RUNAWAY_TIMEOUT_S.to_string(),
+            ),
         &work.0.join("ours.log"),
         format!("http://127.0.0.1:{our_port}/sparql"),
         Dialect::Ours,
     )?;
+    let our_pid = ours.child.id();
     let (ours, virtuoso) = (&ours.endpoint, &virtuoso.endpoint);
 
     let count = format!("SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}");
@@ -266,8 +271,18 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let hostile = Runaways::start(&ours.url, RUNAWAY_CLIENTS)?;
     // The runaways' workers spend their first CPU at the priority of any query.
     std::thread::sleep(Duration::from_secs(2));
-    let under_runaways = cold_rounds(ours, virtuoso, &queries, settings.rounds, &next)?;
+    // New connections: the measuring ones sat idle through the throughput runs, past the
+    // time our server keeps an idle connection open.
+    let (ours_again, virtuoso_again) = (ours.again()?, virtuoso.again()?);
+    let under_runaways = cold_rounds(
+        &ours_again,
+        &virtuoso_again,
+        &queries,
+        settings.rounds,
+        &next,
+    )?;
     let runaway_outcomes = hostile.outcomes();
+    let runaway_workers = children(our_pid);
     let load_after = loadavg();
 
     // The report.
@@ -282,7 +297,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     writeln!(md, "- machine: {}, {} logical CPUs, {:.1} GiB RAM; load average {load_before} before, {load_after} after (other work on the machine during the run shows here)", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()), ram_gib())?;
     writeln!(
         md,
-        "- lieux-communs: {} (release build), its RocksDB store, default settings",
+        "- lieux-communs: {} (release build), its RocksDB store, default settings but `query_timeout_s = {RUNAWAY_TIMEOUT_S}` (30 by default; no partner query comes near it)",
         version(Command::new(BIN).arg("--version"))
     )?;
     writeln!(md, "- Virtuoso: {} (Debian package {}), its own instance and database, `NumberOfBuffers = 170000`, `MaxDirtyBuffers = 130000` (~2 GB), other settings Debian's", version(Command::new("virtuoso-t").arg("-?")), version(Command::new("dpkg-query").args(["-W", "-f=${Version}", "virtuoso-opensource-7"])))?;
@@ -389,7 +404,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     }
 
     writeln!(md, "\n## Cold answers while runaway queries run\n")?;
-    writeln!(md, "The cold rounds again, while {RUNAWAY_CLIENTS} other clients keep sending our server queries that never end (a cross product of the store with itself four times, as in `tests/hostile_load.rs`), each sending the next when its last is answered: they take every core the machine has. Our server evaluates each in a worker process it kills at the timeout (30 s) or when a newer query needs the slot, and lowers a worker's priority once it has used {} ms of CPU. Virtuoso gets no runaway query: its column is the same machine's state. Runaway queries answered meanwhile: {runaway_outcomes}.\n", lieux_communs::sparql::DEMOTE_AFTER.as_millis())?;
+    writeln!(md, "The cold rounds again, while {RUNAWAY_CLIENTS} other clients keep sending our server queries that never end (a cross product of the store with itself four times, as in `tests/hostile_load.rs`), each sending the next when its last is answered: they take every core the machine has. Our server evaluates each in a worker process it kills at the timeout ({RUNAWAY_TIMEOUT_S} s) or when a newer query needs the slot, and puts a worker in the idle scheduling class once it has used {} ms of CPU. Virtuoso gets no runaway query: its column is the same machine's state. Runaway queries answered meanwhile: {runaway_outcomes}. Our server's worker processes as the rounds ended: {}.\n", lieux_communs::sparql::DEMOTE_AFTER.as_millis(), describe_children(&runaway_workers))?;
     writeln!(
         md,
         "| query | lieux-communs median (quiet) | median with runaways | p90 | Virtuoso median, same time | Virtuoso / lieux-communs with runaways |"
@@ -418,6 +433,9 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
 
 /// Runaway clients sent against our server in the hostile rounds.
 const RUNAWAY_CLIENTS: usize = 4;
+/// Our server's query timeout: shorter than its default, so that runaway queries are killed
+/// and sent again while the hostile rounds run.
+const RUNAWAY_TIMEOUT_S: u64 = 8;
 
 /// Each query `rounds` times (after the warm-up) on both servers, made distinct for every
 /// request, the servers taking turns and alternating who goes first: per query, our
@@ -506,6 +524,62 @@ impl Drop for Runaways {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// A child process: its scheduling policy (5: idle), its niceness and the CPU it has used.
+struct ChildProcess {
+    policy: i64,
+    nice: i64,
+    cpu_s: f64,
+}
+
+/// The children of process `pid` (forked by any of its threads), read from `/proc` (none
+/// where it is not mounted).
+fn children(pid: u32) -> Vec<ChildProcess> {
+    let ticks = 100.0; // USER_HZ on Linux
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten();
+    threads
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|listed| {
+            listed
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|child| {
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).ok()?;
+            // Fields after the command's closing parenthesis, numbered as in proc(5): utime
+            // 14, stime 15, nice 19, policy 41.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let field = |n: usize| fields.get(n - 3).and_then(|v| v.parse::<f64>().ok());
+            Some(ChildProcess {
+                policy: field(41)? as i64,
+                nice: field(19)? as i64,
+                cpu_s: (field(14)? + field(15)?) / ticks,
+            })
+        })
+        .collect()
+}
+
+fn describe_children(children: &[ChildProcess]) -> String {
+    if children.is_empty() {
+        return "none".to_owned();
+    }
+    children
+        .iter()
+        .map(|c| {
+            let class = if c.policy == 5 {
+                "idle class".to_owned()
+            } else {
+                format!("niceness {}", c.nice)
+            };
+            format!("{class}, {:.1} s of CPU", c.cpu_s)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Percentiles of a sample, in milliseconds.

@@ -15,7 +15,8 @@
 //! partner query  ─► http::sparql ─► sparql::parse_query ─► sparql::QueryEngine (answers kept
 //!                   per store version; fair slots, timeout, bounded answer) ─► a worker process
 //!                   (sparql::isolated) evaluating on its copy of replica (a quad_index::QuadIndex
-//!                   kept in step by each commit); SERVICE to the allow-list only, found in the
+//!                   that applies the commits' logged deltas when read); SERVICE to the
+//!                   allow-list only, found in the
 //!                   algebra (sparql::services) and run in the server on the store
 //! resource read  ─► http::resources ─► resources::describe ─► render (compact JSON-LD, HTML)
 //!                   or rdf::serialize (Turtle, N-Triples, RDF/XML)
