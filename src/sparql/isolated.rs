@@ -293,9 +293,9 @@ pub fn cpu_time(pid: libc::pid_t) -> Option<std::time::Duration> {
 }
 
 /// Lowers a running worker's priority, so that queries that just started get the cores first:
-/// the idle scheduling class, which runs only when nothing else wants the core (a niceness of
-/// 15 still took about a tenth of a core from each query beside four runaways), or the
-/// lowest niceness where that class is refused.
+/// the idle scheduling class, which runs only when nothing else wants the core (by the
+/// scheduler's weights, four runaways at niceness 15 would still take about a tenth of a core
+/// from a query sharing it), or the lowest niceness where that class is refused.
 pub fn demote(pid: libc::pid_t) {
     let param = libc::sched_param { sched_priority: 0 };
     // SAFETY: plain system calls on a worker not yet reaped (its `Worker` is alive).
