@@ -16,8 +16,8 @@
 //!                   per store version; fair slots, timeout, bounded answer) ─► a worker process
 //!                   (sparql::isolated) evaluating on its copy of replica (a quad_index::QuadIndex
 //!                   that applies the commits' logged deltas when read); SERVICE to the
-//!                   allow-list only, found in the
-//!                   algebra (sparql::services) and run in the server on the store
+//!                   allow-list only, found in the algebra (sparql::services) and run in the
+//!                   server on the store
 //! resource read  ─► http::resources ─► resources::describe ─► render (compact JSON-LD, HTML)
 //!                   or rdf::serialize (Turtle, N-Triples, RDF/XML)
 //! harvest        ─► federation (fetch with retry, mapping per source, conform to the shapes,

@@ -156,13 +156,20 @@ fn next_quads(message: &mut &[u8]) -> Result<Vec<Quad>, String> {
 impl Replica {
     /// Copies the whole of `source` and keeps following its commits from now on.
     pub fn enable(&self, source: &Store) -> Result<(), StorageError> {
+        self.remake(source)?;
+        self.enabled.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Makes the copy again from `source`: a new epoch, which no logged delta leads into.
+    fn remake(&self, source: &Store) -> Result<(), StorageError> {
         let mut copy = self.write();
         *copy = Some(copy_of(source)?);
+        self.removals.store(0, Ordering::Relaxed);
         let mut log = self.lock_log();
         log.epoch += 1;
         log.deltas.clear();
         self.applied.store(log.version, Ordering::Release);
-        self.enabled.store(true, Ordering::Release);
         Ok(())
     }
 
@@ -202,16 +209,9 @@ impl Replica {
                 Ok(())
             }
             _ => {
-                let mut copy = self.write();
-                copy_of(source).map(|fresh| {
-                    *copy = Some(fresh);
-                    self.removals.store(0, Ordering::Relaxed);
-                    let mut log = self.lock_log();
-                    log.epoch += 1;
-                    log.version += 1;
-                    log.deltas.clear();
-                    self.applied.store(log.version, Ordering::Release);
-                })
+                // A commit all the same: the store's version moves.
+                self.lock_log().version += 1;
+                self.remake(source)
             }
         };
         if let Err(error) = outcome {

@@ -219,7 +219,11 @@ impl Worker {
     ) -> io::Result<()> {
         // One message, applied as one batch.
         if !deltas.is_empty() {
-            let message: Vec<u8> = deltas.iter().flat_map(|d| d.encoded()).copied().collect();
+            let message = deltas
+                .iter()
+                .map(|d| d.encoded())
+                .collect::<Vec<_>>()
+                .concat();
             self.send(b'D', &message).await?;
             let acknowledged = self.receive().await?;
             if !acknowledged.is_empty() {
