@@ -1,17 +1,19 @@
 //! RDF in and out: media types and content negotiation, parsing any RDF syntax (JSON-LD only
 //! with the bundled contexts), serialization.
 
+mod contexts;
+
+pub use contexts::Contexts;
+
 use crate::nesting::{too_deep, Syntax};
 use crate::vocab;
 use oxigraph::io::{
-    JsonLdProfileSet, LoadedDocument, RdfFormat, RdfParseError, RdfParser, RdfSerializer,
-    RdfSyntaxError,
+    JsonLdProfileSet, RdfFormat, RdfParseError, RdfParser, RdfSerializer, RdfSyntaxError,
 };
 use oxigraph::model::{BlankNode, GraphName, NamedOrBlankNode, Quad, Term, Triple};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
 
 pub const JSON_LD: RdfFormat = RdfFormat::JsonLd {
     profile: JsonLdProfileSet::empty(),
@@ -135,60 +137,6 @@ pub fn negotiate(accept: Option<&str>, offered: &[&str]) -> Option<usize> {
     best.map(|(index, _, _)| index)
 }
 
-/// The JSON-LD contexts the server resolves, by URL. No other remote context is ever fetched.
-#[derive(Clone, Default)]
-pub struct Contexts {
-    documents: Arc<HashMap<String, Vec<u8>>>,
-}
-
-impl Contexts {
-    /// Our own context, under its public IRI and under the server's `{base}context.jsonld`.
-    pub fn new(own_context: Vec<u8>, base: &vocab::Base) -> Self {
-        let mut documents = HashMap::new();
-        documents.insert(vocab::CONTEXT_IRI.to_owned(), own_context.clone());
-        documents.insert(base.context(), own_context);
-        Self {
-            documents: Arc::new(documents),
-        }
-    }
-
-    pub fn with(mut self, url: &str, document: Vec<u8>) -> Self {
-        Arc::make_mut(&mut self.documents).insert(url.to_owned(), document);
-        self
-    }
-
-    pub fn get(&self, url: &str) -> Option<&[u8]> {
-        self.documents.get(url).map(Vec::as_slice)
-    }
-
-    fn loader(
-        &self,
-    ) -> impl Fn(&str) -> Result<LoadedDocument, Box<dyn std::error::Error + Send + Sync>>
-           + Send
-           + Sync
-           + std::panic::UnwindSafe
-           + std::panic::RefUnwindSafe
-           + 'static {
-        let documents = Arc::clone(&self.documents);
-        move |url| match documents.get(url) {
-            Some(content) => Ok(LoadedDocument {
-                url: url.to_owned(),
-                content: content.clone(),
-                format: JSON_LD,
-            }),
-            None => Err(format!(
-                "remote context <{url}> is not allowed: only the bundled contexts ({}) resolve",
-                documents
-                    .keys()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-            .into()),
-        }
-    }
-}
-
 /// A syntax error with its position (1-based line and column) when the parser gives one.
 #[derive(Debug, Clone)]
 pub struct SyntaxError {
@@ -286,7 +234,7 @@ pub fn parse(
     let mut quads = Vec::with_capacity(data.len() / 100);
     for quad in parser
         .for_slice(data)
-        .with_document_loader(contexts.loader())
+        .with_document_loader(contexts.loader(data))
     {
         quads.push(quad.map_err(SyntaxError::from)?);
     }
