@@ -9,7 +9,8 @@
 //!   federation (harvests) ──►  store · validation ·        error.rs maps every domain error)
 //!                              sparql · rdf · render
 //!
-//! network push   ─► http::resources / http::store ─► rdf::parse (closed JSON-LD loader)
+//! network push   ─► http::resources / http::store ─► rdf::parse (closed JSON-LD loader:
+//!                   rdf::Contexts, each context cut to the terms the document names)
 //!                   ─► writes::payload ─► writes::commit (validation::Validator on the store's
 //!                   view, one commit at a time) ─► store (the network's named graph, provenance)
 //! partner query  ─► http::sparql ─► sparql::parse_query ─► sparql::QueryEngine (answers kept
