@@ -156,13 +156,17 @@ impl Terms {
                 named
             })
             .collect();
-        let needs = (0..direct.len())
+        let needs: Vec<Vec<usize>> = (0..direct.len())
             .map(|term| closure(term, &direct))
             .collect();
-        let mut keywords_need = Vec::new();
+        let mut keywords_name = Vec::new();
         for (_, value) in &keyword_entries {
-            strings(value, &mut |s| names(s, &index, &mut keywords_need));
+            strings(value, &mut |s| names(s, &index, &mut keywords_name));
         }
+        let keywords_need = keywords_name
+            .iter()
+            .flat_map(|&term| needs[term].iter().copied())
+            .collect();
         Some(Self {
             keywords: keyword_entries.iter().map(entry).collect::<Option<_>>()?,
             keywords_need,
@@ -374,6 +378,25 @@ mod tests {
             assert!(whole.len() >= 2, "the document says something: {document}");
             assert_eq!(cut, whole, "{document}");
         }
+    }
+
+    #[test]
+    fn what_the_keywords_name_is_always_given_with_what_it_needs() {
+        let context = br#"{"@context":{"@vocab":"v:","v":"w:vocab/","w":"https://ex.org/","other":"w:other"}}"#;
+        let contexts = Contexts::default().with("https://ex.org/c.jsonld", context.to_vec());
+        let given = given(
+            &contexts,
+            "https://ex.org/c.jsonld",
+            r#"{"@context":"https://ex.org/c.jsonld","@id":"https://ex.org/a","p":"x"}"#,
+        );
+        let mut terms: Vec<&str> = given["@context"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        terms.sort_unstable();
+        assert_eq!(terms, ["@vocab", "v", "w"], "{given:#}");
     }
 
     #[test]
