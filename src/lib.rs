@@ -44,6 +44,7 @@ pub mod http;
 pub mod nesting;
 pub mod quad_index;
 pub mod rdf;
+pub mod reading;
 pub mod render;
 pub mod replica;
 pub mod resources;

@@ -1,21 +1,22 @@
 //! Resources of the API, read side: the description of one resource, collection membership
 //! with filters and paging, and the co-funding view computed from the pledges.
 
+use crate::reading::Quads;
 use crate::vocab::{self, Collection};
 use oxigraph::model::{
     GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Term, TermRef,
     Triple,
 };
-use oxigraph::store::{StorageError, Store};
+use oxigraph::store::StorageError;
 use oxsdatatypes::Decimal;
 use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
 
 /// Objects of (s, p) in the union of the named graphs, without duplicates.
-pub fn objects(store: &Store, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Vec<Term> {
+pub fn objects(store: &dyn Quads, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Vec<Term> {
     let mut seen = HashSet::new();
     store
-        .quads_for_pattern(Some(s), Some(p), None, None)
+        .matching(Some(s), Some(p), None)
         .filter_map(Result::ok)
         .filter(|q| q.graph_name.as_ref() != GraphNameRef::DefaultGraph)
         .map(|q| q.object)
@@ -23,10 +24,10 @@ pub fn objects(store: &Store, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -
         .collect()
 }
 
-fn subjects(store: &Store, p: NamedNodeRef<'_>, o: TermRef<'_>) -> Vec<NamedOrBlankNode> {
+fn subjects(store: &dyn Quads, p: NamedNodeRef<'_>, o: TermRef<'_>) -> Vec<NamedOrBlankNode> {
     let mut seen = HashSet::new();
     store
-        .quads_for_pattern(None, Some(p), Some(o), None)
+        .matching(None, Some(p), Some(o))
         .filter_map(Result::ok)
         .filter(|q| q.graph_name.as_ref() != GraphNameRef::DefaultGraph)
         .map(|q| q.subject)
@@ -38,8 +39,10 @@ fn subjects(store: &Store, p: NamedNodeRef<'_>, o: TermRef<'_>) -> Vec<NamedOrBl
 /// (blank nodes and `#fragment` IRIs below it), and the labels of the resources it links to.
 /// Empty when the store knows nothing about it.
 /// The meta graph (provenance) is left out: it is about the writes, not the resource.
+/// Sorted, so that a state has one representation (its ETag is strong) whichever of the store
+/// or its copy, which list the quads in different orders, was read.
 pub fn describe(
-    store: &Store,
+    store: &dyn Quads,
     iri: NamedNodeRef<'_>,
     meta: NamedNodeRef<'_>,
 ) -> Result<Vec<Triple>, StorageError> {
@@ -53,7 +56,7 @@ pub fn describe(
         if !visited.insert(node.clone()) {
             continue;
         }
-        for quad in store.quads_for_pattern(Some(node.as_ref()), None, None, None) {
+        for quad in store.matching(Some(node.as_ref()), None, None) {
             let quad = quad?;
             if quad.graph_name.is_default_graph()
                 || quad.graph_name.as_ref() == GraphNameRef::NamedNode(meta)
@@ -88,7 +91,32 @@ pub fn describe(
             }
         }
     }
+    triples.sort_unstable_by(|a, b| triple_key(a).cmp(&triple_key(b)));
     Ok(triples)
+}
+
+type TermKey<'a> = (u8, &'a str, &'a str, &'a str);
+
+fn triple_key(triple: &Triple) -> (TermKey<'_>, &str, TermKey<'_>) {
+    (
+        term_key(triple.subject.as_ref().into()),
+        triple.predicate.as_str(),
+        term_key(triple.object.as_ref()),
+    )
+}
+
+/// What orders terms: kind, then lexical form, datatype and language.
+fn term_key(term: TermRef<'_>) -> (u8, &str, &str, &str) {
+    match term {
+        TermRef::NamedNode(n) => (0, n.as_str(), "", ""),
+        TermRef::BlankNode(b) => (1, b.as_str(), "", ""),
+        TermRef::Literal(l) => (
+            2,
+            l.value(),
+            l.datatype().as_str(),
+            l.language().unwrap_or(""),
+        ),
+    }
 }
 
 /// Collection filters, as given in the query string.
@@ -109,7 +137,7 @@ pub struct Member {
 }
 
 /// The members of a collection that pass the filters, sorted by name then IRI.
-pub fn members(store: &Store, collection: &Collection, filters: &Filters) -> Vec<Member> {
+pub fn members(store: &dyn Quads, collection: &Collection, filters: &Filters) -> Vec<Member> {
     let q = filters.q.as_deref().map(fold);
     let tag = filters.tag.as_deref().map(fold);
     let region = filters
@@ -201,7 +229,11 @@ const COMMONS_LINKS: [NamedNodeRef<'static>; 5] = [
 
 /// The resources that may pass the filters: with a `network` or `commons` filter, those linking
 /// to it (read from the index by object, not by scanning the class), else the whole class.
-fn candidates(store: &Store, collection: &Collection, filters: &Filters) -> Vec<NamedOrBlankNode> {
+fn candidates(
+    store: &dyn Quads,
+    collection: &Collection,
+    filters: &Filters,
+) -> Vec<NamedOrBlankNode> {
     let linking = |target: &NamedNode, links: &[NamedNodeRef<'static>], itself: bool| {
         let mut seen = HashSet::new();
         let node: Term = target.clone().into();
@@ -232,7 +264,7 @@ fn candidates(store: &Store, collection: &Collection, filters: &Filters) -> Vec<
 }
 
 /// A region given as digits is a postal code prefix; otherwise a region name.
-fn in_region(store: &Store, node: NamedOrBlankNodeRef<'_>, region: &str) -> bool {
+fn in_region(store: &dyn Quads, node: NamedOrBlankNodeRef<'_>, region: &str) -> bool {
     let by_postal_code = region.chars().all(|c| c.is_ascii_digit());
     let wanted = fold(region);
     objects(store, node, vocab::ADDRESS)
@@ -276,7 +308,7 @@ pub fn fold(text: &str) -> String {
     deunicode::deunicode(text).to_lowercase()
 }
 
-fn amount(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Option<Decimal> {
+fn amount(store: &dyn Quads, node: NamedOrBlankNodeRef<'_>) -> Option<Decimal> {
     objects(store, node, vocab::AMOUNT)
         .into_iter()
         .find_map(|o| literal_text(o).and_then(|v| Decimal::from_str(&v).ok()))
@@ -304,7 +336,7 @@ pub struct FundingSummary {
     pub budget_covered_percent: Option<f64>,
 }
 
-pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSummary {
+pub fn funding_summary(store: &dyn Quads, commons: NamedNodeRef<'_>) -> FundingSummary {
     let mut by_status: BTreeMap<String, Decimal> = BTreeMap::new();
     let mut by_kind: BTreeMap<String, Decimal> = BTreeMap::new();
     let pledges = subjects(store, vocab::PLEDGED_TO, commons.into());
@@ -358,7 +390,7 @@ pub fn funding_summary(store: &Store, commons: NamedNodeRef<'_>) -> FundingSumma
 /// The local name of a pledge's concept for `property` (`tl:status-confirmed` → `confirmed`
 /// with prefix `status-`), `unknown` without one.
 fn concept_name(
-    store: &Store,
+    store: &dyn Quads,
     pledge: NamedOrBlankNodeRef<'_>,
     property: NamedNodeRef<'_>,
     prefix: &str,
@@ -392,7 +424,7 @@ pub struct CampaignTotal {
     pub membership_share_total: String,
 }
 
-pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<CampaignTotal> {
+pub fn campaign_totals(store: &dyn Quads, campaign: NamedNodeRef<'_>) -> Vec<CampaignTotal> {
     let mut totals: BTreeMap<Option<String>, (Decimal, usize, Decimal)> = BTreeMap::new();
     for commons in objects(store, campaign.into(), vocab::FEATURES_COMMONS) {
         if let Term::NamedNode(n) = commons {
@@ -441,7 +473,7 @@ pub fn campaign_totals(store: &Store, campaign: NamedNodeRef<'_>) -> Vec<Campaig
 
 /// The first literal value of (node, property).
 pub fn text_of(
-    store: &Store,
+    store: &dyn Quads,
     node: NamedOrBlankNodeRef<'_>,
     property: NamedNodeRef<'_>,
 ) -> Option<String> {
@@ -451,7 +483,7 @@ pub fn text_of(
 }
 
 /// The name of a resource (`tl:name`, else `skos:prefLabel`, French first).
-pub fn label(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Option<String> {
+pub fn label(store: &dyn Quads, node: NamedOrBlankNodeRef<'_>) -> Option<String> {
     if let Some(name) = text_of(store, node, vocab::NAME) {
         return Some(name);
     }
@@ -466,7 +498,7 @@ pub fn label(store: &Store, node: NamedOrBlankNodeRef<'_>) -> Option<String> {
 
 /// A place's coordinates as (longitude, latitude), from its `tl:geo` node; none when either is
 /// missing or out of range.
-pub fn coordinates(store: &Store, place: NamedOrBlankNodeRef<'_>) -> Option<(f64, f64)> {
+pub fn coordinates(store: &dyn Quads, place: NamedOrBlankNodeRef<'_>) -> Option<(f64, f64)> {
     let geo = objects(store, place, vocab::GEO)
         .iter()
         .find_map(term_node)?;
@@ -482,7 +514,7 @@ pub fn coordinates(store: &Store, place: NamedOrBlankNodeRef<'_>) -> Option<(f64
 
 /// The IRIs `node` links to by `property`.
 pub fn linked(
-    store: &Store,
+    store: &dyn Quads,
     node: NamedOrBlankNodeRef<'_>,
     property: NamedNodeRef<'_>,
 ) -> Vec<NamedNode> {

@@ -6,6 +6,7 @@ use crate::class_cache::ClassCache;
 use crate::commits::{CommitLog, Touched};
 use crate::config::Config;
 use crate::rdf::{self, Contexts, SyntaxError};
+use crate::reading::Quads;
 use crate::replica::{Replica, Replication};
 use crate::vocab::{self, Base};
 use anyhow::Context as _;
@@ -150,6 +151,18 @@ impl AppStore {
                 tracing::warn!(%error, "flushing the store's memtables failed");
             }
         });
+    }
+
+    /// Runs a read of the resources on the in-memory copy when it is on (brought up to date
+    /// first, so that a write answered 2xx is read back), on the store otherwise. `read` must not
+    /// come back here: it runs under the copy's read lock.
+    pub fn reading<R>(&self, read: impl FnOnce(&dyn Quads) -> R) -> R {
+        if let Some(copy) = self.replica.read() {
+            if let Some(index) = copy.as_ref() {
+                return read(index);
+            }
+        }
+        read(&self.store)
     }
 
     pub fn graph(&self, name: &str) -> NamedNode {

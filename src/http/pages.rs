@@ -6,6 +6,7 @@
 use super::error::{Error, Result};
 use super::{accept, AppState, QueryParams};
 use crate::rdf;
+use crate::reading::Quads;
 use crate::render::geojson::{self, Link, PlaceFeature};
 use crate::render::pages::{
     self, Choice, CollectionPage, Count, FundingRow, Item, SearchGroup, Site,
@@ -58,39 +59,44 @@ async fn home(
     let store = state.store.clone();
     let base = state.store.base.as_str().to_owned();
     let html = tokio::task::spawn_blocking(move || {
-        let site = Site { base: &base };
-        let counts: Vec<Count> = vocab::COLLECTIONS
-            .iter()
-            .map(|c| Count {
-                segment: c.segment,
-                label: c.label_fr,
-                count: resources::members(&store.store, c, &Filters::default()).len(),
-            })
-            .collect();
-        let results: Vec<SearchGroup> = match &query {
-            Some(q) => vocab::COLLECTIONS
-                .iter()
-                .map(|c| {
-                    let filters = Filters {
-                        q: Some(q.clone()),
-                        ..Filters::default()
-                    };
-                    let found = resources::members(&store.store, c, &filters);
-                    SearchGroup {
-                        segment: c.segment,
-                        label: c.label_fr,
-                        total: found.len(),
-                        items: items(&site, found.iter().take(SEARCH_SHOWN)),
-                    }
-                })
-                .collect(),
-            None => Vec::new(),
-        };
-        pages::home(&counts, query.as_deref(), &results)
+        store.reading(|quads| home_page(quads, &base, query.as_deref()))
     })
     .await
     .map_err(Error::internal)?;
     Ok(Html(html).into_response())
+}
+
+/// The home page: each collection's count, and what a search found in each.
+fn home_page(quads: &dyn Quads, base: &str, query: Option<&str>) -> String {
+    let site = Site { base };
+    let counts: Vec<Count> = vocab::COLLECTIONS
+        .iter()
+        .map(|c| Count {
+            segment: c.segment,
+            label: c.label_fr,
+            count: resources::members(quads, c, &Filters::default()).len(),
+        })
+        .collect();
+    let results: Vec<SearchGroup> = match query {
+        Some(q) => vocab::COLLECTIONS
+            .iter()
+            .map(|c| {
+                let filters = Filters {
+                    q: Some(q.to_owned()),
+                    ..Filters::default()
+                };
+                let found = resources::members(quads, c, &filters);
+                SearchGroup {
+                    segment: c.segment,
+                    label: c.label_fr,
+                    total: found.len(),
+                    items: items(&site, found.iter().take(SEARCH_SHOWN)),
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    pages::home(&counts, query, &results)
 }
 
 fn items<'a>(site: &Site<'_>, members: impl Iterator<Item = &'a Member>) -> Vec<Item> {
@@ -112,7 +118,7 @@ pub async fn collection_page(
     let store = state.store.clone();
     let networks = tokio::task::spawn_blocking(move || {
         let networks = vocab::collection("networks").expect("the networks collection");
-        resources::members(&store.store, networks, &Filters::default())
+        store.reading(|quads| resources::members(quads, networks, &Filters::default()))
     })
     .await
     .map_err(Error::internal)?;
@@ -147,45 +153,47 @@ const MAP_ATTRIBUTION: &str = "© les contributeurs d'OpenStreetMap";
 pub async fn places_geojson(state: &AppState, filters: Filters) -> Result<Response> {
     let store = state.store.clone();
     let features = tokio::task::spawn_blocking(move || {
-        let places = vocab::collection("places").expect("the places collection");
-        let store = &store.store;
-        let links = |node: NamedOrBlankNodeRef<'_>, property: NamedNodeRef<'static>| -> Vec<Link> {
-            resources::linked(store, node, property)
+        store.reading(|store| {
+            let places = vocab::collection("places").expect("the places collection");
+            let links =
+                |node: NamedOrBlankNodeRef<'_>, property: NamedNodeRef<'static>| -> Vec<Link> {
+                    resources::linked(store, node, property)
+                        .into_iter()
+                        .map(|n| Link {
+                            name: resources::label(store, n.as_ref().into())
+                                .unwrap_or_else(|| n.as_str().to_owned()),
+                            id: n.into_string(),
+                        })
+                        .collect()
+                };
+            resources::members(store, places, &filters)
                 .into_iter()
-                .map(|n| Link {
-                    name: resources::label(store, n.as_ref().into())
-                        .unwrap_or_else(|| n.as_str().to_owned()),
-                    id: n.into_string(),
+                .filter_map(|m| {
+                    let node: NamedOrBlankNodeRef<'_> = m.iri.as_ref().into();
+                    let (longitude, latitude) = resources::coordinates(store, node)?;
+                    let locality = resources::objects(store, node, vocab::ADDRESS)
+                        .into_iter()
+                        .find_map(|a| match a {
+                            Term::NamedNode(n) => {
+                                resources::text_of(store, n.as_ref().into(), vocab::LOCALITY)
+                            }
+                            Term::BlankNode(b) => {
+                                resources::text_of(store, b.as_ref().into(), vocab::LOCALITY)
+                            }
+                            Term::Literal(_) => None,
+                        });
+                    Some(PlaceFeature {
+                        name: m.name.clone().unwrap_or_else(|| m.iri.as_str().to_owned()),
+                        longitude,
+                        latitude,
+                        locality,
+                        networks: links(node, vocab::MEMBER_OF),
+                        place_types: links(node, vocab::PLACE_TYPE),
+                        id: m.iri.into_string(),
+                    })
                 })
-                .collect()
-        };
-        resources::members(store, places, &filters)
-            .into_iter()
-            .filter_map(|m| {
-                let node: NamedOrBlankNodeRef<'_> = m.iri.as_ref().into();
-                let (longitude, latitude) = resources::coordinates(store, node)?;
-                let locality = resources::objects(store, node, vocab::ADDRESS)
-                    .into_iter()
-                    .find_map(|a| match a {
-                        Term::NamedNode(n) => {
-                            resources::text_of(store, n.as_ref().into(), vocab::LOCALITY)
-                        }
-                        Term::BlankNode(b) => {
-                            resources::text_of(store, b.as_ref().into(), vocab::LOCALITY)
-                        }
-                        Term::Literal(_) => None,
-                    });
-                Some(PlaceFeature {
-                    name: m.name.clone().unwrap_or_else(|| m.iri.as_str().to_owned()),
-                    longitude,
-                    latitude,
-                    locality,
-                    networks: links(node, vocab::MEMBER_OF),
-                    place_types: links(node, vocab::PLACE_TYPE),
-                    id: m.iri.into_string(),
-                })
-            })
-            .collect::<Vec<_>>()
+                .collect::<Vec<_>>()
+        })
     })
     .await
     .map_err(Error::internal)?;
@@ -257,22 +265,24 @@ pub async fn resource_page(
     let doc = document.clone();
     let base = state.store.base.as_str().to_owned();
     let (neighbours, funding) = tokio::task::spawn_blocking(move || {
-        let site = Site { base: &base };
-        let neighbours: Vec<(String, String, Vec<Item>, usize)> = wanted
-            .into_iter()
-            .filter_map(|(segment, filters, param)| {
-                let other = vocab::collection(segment)?;
-                let found = resources::members(&store.store, other, &filters);
-                Some((
-                    other.label_fr.to_owned(),
-                    format!("/{segment}?{param}"),
-                    items(&site, found.iter().take(NEIGHBOURS_SHOWN)),
-                    found.len(),
-                ))
-            })
-            .collect();
-        let funding = funding_rows(&store.store, &site, &doc);
-        (neighbours, funding)
+        store.reading(|quads| {
+            let site = Site { base: &base };
+            let neighbours: Vec<(String, String, Vec<Item>, usize)> = wanted
+                .into_iter()
+                .filter_map(|(segment, filters, param)| {
+                    let other = vocab::collection(segment)?;
+                    let found = resources::members(quads, other, &filters);
+                    Some((
+                        other.label_fr.to_owned(),
+                        format!("/{segment}?{param}"),
+                        items(&site, found.iter().take(NEIGHBOURS_SHOWN)),
+                        found.len(),
+                    ))
+                })
+                .collect();
+            let funding = funding_rows(quads, &site, &doc);
+            (neighbours, funding)
+        })
     })
     .await
     .map_err(Error::internal)?;
@@ -322,11 +332,7 @@ fn amount(value: &Value) -> f64 {
 
 /// The funding rows of a commun's page (its `fundingSummary`) or of a campaign's page (one per
 /// commun of its `fundingByCommons`, each with the commun's own summary).
-fn funding_rows(
-    store: &oxigraph::store::Store,
-    site: &Site<'_>,
-    document: &Value,
-) -> Vec<FundingRow> {
+fn funding_rows(store: &dyn Quads, site: &Site<'_>, document: &Value) -> Vec<FundingRow> {
     let from_summary = |summary: &Value| {
         let status = |s: &str| amount(&summary["pledgedByStatus"][s]);
         (

@@ -95,10 +95,11 @@ pub async fn list(
         return crate::http::pages::places_geojson(&state, filters).await;
     }
     let store = state.store.clone();
-    let members =
-        tokio::task::spawn_blocking(move || resources::members(&store.store, collection, &filters))
-            .await
-            .map_err(Error::internal)?;
+    let members = tokio::task::spawn_blocking(move || {
+        store.reading(|quads| resources::members(quads, collection, &filters))
+    })
+    .await
+    .map_err(Error::internal)?;
     let total = members.len();
     let last = total.div_ceil(limit).max(1);
     let page_url = |p: usize| {

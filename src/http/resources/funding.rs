@@ -31,12 +31,16 @@ pub(super) async fn resource_document(
         if class == vocab::COMMONS {
             Some((
                 "fundingSummary",
-                serde_json::to_value(resources::funding_summary(&store.store, node.as_ref())),
+                serde_json::to_value(
+                    store.reading(|quads| resources::funding_summary(quads, node.as_ref())),
+                ),
             ))
         } else if class == vocab::CAMPAIGN {
             Some((
                 "fundingByCommons",
-                serde_json::to_value(resources::campaign_totals(&store.store, node.as_ref())),
+                serde_json::to_value(
+                    store.reading(|quads| resources::campaign_totals(quads, node.as_ref())),
+                ),
             ))
         } else {
             None

@@ -23,11 +23,9 @@ use oxigraph::model::{NamedNode, NamedOrBlankNode, Triple};
 /// from 5 000 to 9 000 requests/s when the other hand-off went away).
 pub(super) async fn describe(state: &AppState, iri: &NamedNode) -> Result<Vec<Triple>> {
     let meta = state.store.graph(vocab::GRAPH_META);
-    Ok(resources::describe(
-        &state.store.store,
-        iri.as_ref(),
-        meta.as_ref(),
-    )?)
+    Ok(state
+        .store
+        .reading(|quads| resources::describe(quads, iri.as_ref(), meta.as_ref()))?)
 }
 
 pub async fn get_one(
