@@ -48,6 +48,8 @@ pub struct AppState {
     pub whole_store_reads: Arc<tokio::sync::Semaphore>,
     /// VoID's triple counts per graph, at the store's version they were counted at.
     pub void_counts: Arc<std::sync::Mutex<Option<(u64, GraphCounts)>>>,
+    /// The French label of each term of the context, for the HTML pages.
+    pub term_labels: Arc<std::collections::HashMap<String, String>>,
 }
 
 /// Handlers read the core's parts directly (`state.store`, `state.validator`…).
@@ -75,6 +77,7 @@ impl AppState {
             app.config.kept_representations_bytes,
         ));
         Self {
+            term_labels: Arc::new(pages::term_labels(&app)),
             app: Arc::new(app),
             representations,
             whole_store_reads: Arc::new(tokio::sync::Semaphore::new(2)),

@@ -286,7 +286,6 @@ pub async fn resource_page(
     })
     .await
     .map_err(Error::internal)?;
-    let labels = term_labels(state);
     let title = document
         .get("name")
         .and_then(Value::as_str)
@@ -295,7 +294,7 @@ pub async fn resource_page(
         title,
         class_label: class_label(collection),
         iri: iri.as_str(),
-        labels: &labels,
+        labels: &state.term_labels,
         neighbours,
         funding,
         is_campaign: collection.class == vocab::CAMPAIGN,
@@ -401,10 +400,11 @@ fn funding_rows(store: &dyn Quads, site: &Site<'_>, document: &Value) -> Vec<Fun
         .collect()
 }
 
-/// French labels of the context's terms, from the ontology's `rdfs:label`s.
-fn term_labels(state: &AppState) -> HashMap<String, String> {
+/// French labels of the context's terms, from the ontology's `rdfs:label`s: made once, when
+/// the server starts (each page made them again took a fifth of its time).
+pub(super) fn term_labels(app: &crate::app::App) -> HashMap<String, String> {
     let mut by_iri: HashMap<&str, &str> = HashMap::new();
-    for t in &state.described.ontology {
+    for t in &app.described.ontology {
         if t.predicate == vocab::RDFS_LABEL {
             if let (oxigraph::model::NamedOrBlankNode::NamedNode(s), Term::Literal(l)) =
                 (&t.subject, &t.object)
@@ -415,8 +415,7 @@ fn term_labels(state: &AppState) -> HashMap<String, String> {
             }
         }
     }
-    state
-        .compactor
+    app.compactor
         .terms()
         .filter_map(|(term, iri)| {
             let label = by_iri.get(iri)?;
