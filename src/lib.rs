@@ -19,8 +19,9 @@
 //!                   that applies the commits' logged deltas when read); SERVICE to the
 //!                   allow-list only, found in the algebra (sparql::services) and run in the
 //!                   server on the store
-//! resource read  ─► http::resources ─► resources::describe ─► render (compact JSON-LD, HTML)
-//!                   or rdf::serialize (Turtle, N-Triples, RDF/XML)
+//! resource read  ─► http::resources ─► resources::describe, members, funding views, on
+//!                   reading::Quads (the replica's copy, or the store when it is off)
+//!                   ─► render (compact JSON-LD, HTML) or rdf::serialize (Turtle, N-Triples…)
 //! harvest        ─► federation (fetch with retry, mapping per source, conform to the shapes,
 //!                   reconcile with owl:sameAs) ─► writes::commit ─► store (the source's graph)
 //! export check   ─► main `validate` or http::validate ─► validation ─► shacl (crates/shacl)
