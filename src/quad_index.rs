@@ -319,13 +319,15 @@ impl QuadIndex {
         }
     }
 
-    /// The quads of a pattern in any graph, the default one included (as the store answers),
+    /// The quads of a pattern in `graph`, or in any graph, the default one included (as the
+    /// store answers),
     /// with their terms: how the read side looks resources up (`crate::reading`).
     pub fn quads_matching<'a>(
         &'a self,
         subject: Option<TermRef<'_>>,
         predicate: Option<TermRef<'_>>,
         object: Option<TermRef<'_>>,
+        graph: Option<GraphNameRef<'_>>,
     ) -> impl Iterator<Item = Quad> + 'a {
         let stored = |term: Option<TermRef<'_>>| {
             term.map(|t| {
@@ -336,21 +338,31 @@ impl QuadIndex {
             })
         };
         let (s, p, o) = (stored(subject), stored(predicate), stored(object));
+        let g = graph.map(|g| match g {
+            GraphNameRef::DefaultGraph => None,
+            GraphNameRef::NamedNode(n) => stored(Some(n.into())),
+            GraphNameRef::BlankNode(b) => stored(Some(b.into())),
+        });
         let id = |term: IndexTerm| match term {
             IndexTerm::Stored(id) => Some(id),
             IndexTerm::Absent(_) => None,
         };
-        self.internal_quads_for_pattern(s.as_ref(), p.as_ref(), o.as_ref(), None)
-            .filter_map(move |quad| {
-                let Ok(quad) = quad;
-                let graph = quad.graph_name.map_or(Some(DEFAULT_GRAPH), id)?;
-                self.quad_of([
-                    id(quad.subject)?,
-                    id(quad.predicate)?,
-                    id(quad.object)?,
-                    graph,
-                ])
-            })
+        self.internal_quads_for_pattern(
+            s.as_ref(),
+            p.as_ref(),
+            o.as_ref(),
+            g.as_ref().map(Option::as_ref),
+        )
+        .filter_map(move |quad| {
+            let Ok(quad) = quad;
+            let graph = quad.graph_name.map_or(Some(DEFAULT_GRAPH), id)?;
+            self.quad_of([
+                id(quad.subject)?,
+                id(quad.predicate)?,
+                id(quad.object)?,
+                graph,
+            ])
+        })
     }
 
     pub fn insert(&mut self, quad: QuadRef<'_>) -> bool {

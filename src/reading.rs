@@ -6,16 +6,17 @@
 //! look-ups took three quarters of the server's CPU.
 
 use crate::quad_index::QuadIndex;
-use oxigraph::model::{NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef};
+use oxigraph::model::{GraphNameRef, NamedNodeRef, NamedOrBlankNodeRef, Quad, TermRef};
 use oxigraph::store::{StorageError, Store};
 
-/// The quads matching a pattern, in any graph.
+/// The quads matching a pattern, in `graph` or (`None`) in any graph.
 pub trait Quads {
     fn matching<'a>(
         &'a self,
         subject: Option<NamedOrBlankNodeRef<'_>>,
         predicate: Option<NamedNodeRef<'_>>,
         object: Option<TermRef<'_>>,
+        graph: Option<GraphNameRef<'_>>,
     ) -> Box<dyn Iterator<Item = Result<Quad, StorageError>> + 'a>;
 }
 
@@ -25,8 +26,9 @@ impl Quads for Store {
         subject: Option<NamedOrBlankNodeRef<'_>>,
         predicate: Option<NamedNodeRef<'_>>,
         object: Option<TermRef<'_>>,
+        graph: Option<GraphNameRef<'_>>,
     ) -> Box<dyn Iterator<Item = Result<Quad, StorageError>> + 'a> {
-        Box::new(self.quads_for_pattern(subject, predicate, object, None))
+        Box::new(self.quads_for_pattern(subject, predicate, object, graph))
     }
 }
 
@@ -36,10 +38,16 @@ impl Quads for QuadIndex {
         subject: Option<NamedOrBlankNodeRef<'_>>,
         predicate: Option<NamedNodeRef<'_>>,
         object: Option<TermRef<'_>>,
+        graph: Option<GraphNameRef<'_>>,
     ) -> Box<dyn Iterator<Item = Result<Quad, StorageError>> + 'a> {
         Box::new(
-            self.quads_matching(subject.map(Into::into), predicate.map(Into::into), object)
-                .map(Ok),
+            self.quads_matching(
+                subject.map(Into::into),
+                predicate.map(Into::into),
+                object,
+                graph,
+            )
+            .map(Ok),
         )
     }
 }
@@ -51,7 +59,7 @@ mod tests {
     use crate::config::Config;
     use crate::resources::{self, Filters};
     use crate::vocab;
-    use oxigraph::model::NamedNode;
+    use oxigraph::model::{NamedNode, NamedOrBlankNode};
 
     /// The read side answers the same from the copy as from the store: every fixture resource's
     /// description (in the same order: one state, one representation), each collection's
@@ -96,16 +104,36 @@ mod tests {
             }
         }
         assert!(described > 20, "{described} resources compared");
+        // What a write replaces: a graph's statements about its resources, read under the
+        // write lock from the copy.
+        let everyone: Vec<NamedNode> = vocab::COLLECTIONS
+            .iter()
+            .flat_map(|c| resources::members(store, c, &Filters::default()))
+            .map(|m| m.iri)
+            .collect();
+        let mut graphs = 0;
+        for graph in store.named_graphs() {
+            let NamedOrBlankNode::NamedNode(graph) = graph.expect("graph names read") else {
+                continue;
+            };
+            let about = |quads: &dyn Quads| {
+                crate::store::statements_about_all(quads, &graph, &everyone).expect("read")
+            };
+            let from_store = about(store);
+            graphs += usize::from(!from_store.is_empty());
+            assert_eq!(from_store, about(&copy), "{graph}");
+        }
+        assert!(graphs > 0, "the fixtures' graph compared");
         // A term the copy does not hold matches nothing, as in the store.
         let unknown = NamedNode::new_unchecked("http://example.org/nowhere");
         assert_eq!(
-            copy.matching(Some(unknown.as_ref().into()), None, None)
+            copy.matching(Some(unknown.as_ref().into()), None, None, None)
                 .count(),
             0
         );
         assert_eq!(
             store
-                .matching(Some(unknown.as_ref().into()), None, None)
+                .matching(Some(unknown.as_ref().into()), None, None, None)
                 .count(),
             0
         );

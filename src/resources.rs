@@ -16,7 +16,7 @@ use std::str::FromStr;
 pub fn objects(store: &dyn Quads, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_>) -> Vec<Term> {
     let mut seen = HashSet::new();
     store
-        .matching(Some(s), Some(p), None)
+        .matching(Some(s), Some(p), None, None)
         .filter_map(Result::ok)
         .filter(|q| q.graph_name.as_ref() != GraphNameRef::DefaultGraph)
         .map(|q| q.object)
@@ -27,7 +27,7 @@ pub fn objects(store: &dyn Quads, s: NamedOrBlankNodeRef<'_>, p: NamedNodeRef<'_
 fn subjects(store: &dyn Quads, p: NamedNodeRef<'_>, o: TermRef<'_>) -> Vec<NamedOrBlankNode> {
     let mut seen = HashSet::new();
     store
-        .matching(None, Some(p), Some(o))
+        .matching(None, Some(p), Some(o), None)
         .filter_map(Result::ok)
         .filter(|q| q.graph_name.as_ref() != GraphNameRef::DefaultGraph)
         .map(|q| q.subject)
@@ -56,7 +56,7 @@ pub fn describe(
         if !visited.insert(node.clone()) {
             continue;
         }
-        for quad in store.matching(Some(node.as_ref()), None, None) {
+        for quad in store.matching(Some(node.as_ref()), None, None, None) {
             let quad = quad?;
             if quad.graph_name.is_default_graph()
                 || quad.graph_name.as_ref() == GraphNameRef::NamedNode(meta)

@@ -450,53 +450,14 @@ impl AppStore {
     }
 
     /// [`Self::statements_about`] for many resources in one pass over the graph: fragment IRIs
-    /// may be unlinked leftovers, so only a scan finds them all.
+    /// may be unlinked leftovers, so only a scan finds them all. Read from the copy when it is
+    /// on ([`Self::reading`]): writes call this under the write lock, where it is the store.
     pub fn statements_about_all(
         &self,
         graph: &NamedNode,
         resources: &[NamedNode],
     ) -> Result<Graph, StorageError> {
-        let wanted: std::collections::HashSet<&str> =
-            resources.iter().map(NamedNode::as_str).collect();
-        let mut out = Graph::new();
-        let mut blank_nodes = Vec::new();
-        for quad in self
-            .store
-            .quads_for_pattern(None, None, None, Some(graph.as_ref().into()))
-        {
-            let quad = quad?;
-            let owned = match &quad.subject {
-                NamedOrBlankNode::NamedNode(n) => {
-                    wanted.contains(n.as_str().split('#').next().unwrap_or_default())
-                }
-                NamedOrBlankNode::BlankNode(_) => false,
-            };
-            if owned {
-                if let Term::BlankNode(b) = &quad.object {
-                    blank_nodes.push(NamedOrBlankNode::from(b.clone()));
-                }
-                out.insert(&Triple::from(quad));
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        while let Some(node) = blank_nodes.pop() {
-            if !seen.insert(node.clone()) {
-                continue;
-            }
-            for quad in self.store.quads_for_pattern(
-                Some(node.as_ref()),
-                None,
-                None,
-                Some(graph.as_ref().into()),
-            ) {
-                let quad = quad?;
-                if let Term::BlankNode(b) = &quad.object {
-                    blank_nodes.push(b.clone().into());
-                }
-                out.insert(&Triple::from(quad));
-            }
-        }
-        Ok(out)
+        self.reading(|quads| statements_about_all(quads, graph, resources))
     }
 
     /// Whether any graph other than the meta graph says anything about the resource.
@@ -528,6 +489,47 @@ impl AppStore {
         serializer.finish()?.flush()?;
         Ok(())
     }
+}
+
+/// What `graph` says about `resources` and the nodes they own (see
+/// [`AppStore::statements_about_all`]).
+pub(crate) fn statements_about_all(
+    quads: &dyn Quads,
+    graph: &NamedNode,
+    resources: &[NamedNode],
+) -> Result<Graph, StorageError> {
+    let wanted: std::collections::HashSet<&str> = resources.iter().map(NamedNode::as_str).collect();
+    let mut out = Graph::new();
+    let mut blank_nodes = Vec::new();
+    for quad in quads.matching(None, None, None, Some(graph.as_ref().into())) {
+        let quad = quad?;
+        let owned = match &quad.subject {
+            NamedOrBlankNode::NamedNode(n) => {
+                wanted.contains(n.as_str().split('#').next().unwrap_or_default())
+            }
+            NamedOrBlankNode::BlankNode(_) => false,
+        };
+        if owned {
+            if let Term::BlankNode(b) = &quad.object {
+                blank_nodes.push(NamedOrBlankNode::from(b.clone()));
+            }
+            out.insert(&Triple::from(quad));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    while let Some(node) = blank_nodes.pop() {
+        if !seen.insert(node.clone()) {
+            continue;
+        }
+        for quad in quads.matching(Some(node.as_ref()), None, None, Some(graph.as_ref().into())) {
+            let quad = quad?;
+            if let Term::BlankNode(b) = &quad.object {
+                blank_nodes.push(b.clone().into());
+            }
+            out.insert(&Triple::from(quad));
+        }
+    }
+    Ok(out)
 }
 
 pub fn now_literal() -> Literal {

@@ -1,14 +1,14 @@
 //! The data graph of a proposed write: the store's union of named graphs, plus the quads the
 //! write adds, minus the ones it removes from its own graph. Nothing is copied: look-ups go to
-//! the store and are corrected by the change.
+//! the store (or its in-memory copy, see `crate::reading`) and are corrected by the change.
 
 use super::{Change, ClassCache};
 use crate::commits::{Key, Reads};
+use crate::reading;
 use oxigraph::model::{
     GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, NamedOrBlankNodeRef, Quad,
     Term, TermRef, Triple, TripleRef,
 };
-use oxigraph::store::Store;
 use shacl::{subject_ref, DataGraph, LinkedReads};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
@@ -18,7 +18,7 @@ use std::rc::Rc;
 type Quads = Rc<[Quad]>;
 
 pub struct StoreView<'a> {
-    store: &'a Store,
+    store: &'a dyn reading::Quads,
     graph: GraphName,
     change: &'a Change,
     /// What the store says about the subjects of the change, read once: their validation asks
@@ -35,7 +35,7 @@ pub struct StoreView<'a> {
 
 impl<'a> StoreView<'a> {
     pub fn new(
-        store: &'a Store,
+        store: &'a dyn reading::Quads,
         classes: &'a ClassCache,
         graph: NamedNodeRef<'_>,
         change: &'a Change,
@@ -170,7 +170,7 @@ impl<'a> StoreView<'a> {
     ) -> impl Iterator<Item = Quad> + '_ {
         self.record(s, p, o);
         self.store
-            .quads_for_pattern(s, p, o, None)
+            .matching(s, p, o, None)
             .filter_map(Result::ok)
             .filter(move |q| {
                 q.graph_name.as_ref() != GraphNameRef::DefaultGraph

@@ -3,6 +3,7 @@
 
 use super::{Change, Scope, StoreView};
 use crate::commits::Reads;
+use crate::reading::Quads;
 use crate::store::AppStore;
 use anyhow::Context as _;
 use oxigraph::model::{Graph, NamedNodeRef, Triple};
@@ -95,21 +96,25 @@ impl Validator {
         graph: NamedNodeRef<'_>,
         change: &Change,
     ) -> ValidationReport {
-        let view = StoreView::new(&store.store, &store.classes, graph, change);
-        let focus = change.focus_nodes(&view, &self.shapes, Scope::Payload);
-        validate_nodes(&self.shapes, &view, &focus)
+        store.reading(|quads| {
+            let view = StoreView::new(quads, &store.classes, graph, change);
+            let focus = change.focus_nodes(&view, &self.shapes, Scope::Payload);
+            validate_nodes(&self.shapes, &view, &focus)
+        })
     }
 
     /// Validates a write to `graph` on what it alters in the store's union graph, and says
     /// which added triples `graph` already holds (the commit can leave them as they are) and
-    /// where it looked in the store.
+    /// where it looked in the store. `quads` is the store, or its copy (under the write lock,
+    /// where the copy brought up to date holds exactly what the store holds).
     pub(crate) fn check_write(
         &self,
         store: &AppStore,
+        quads: &dyn Quads,
         graph: NamedNodeRef<'_>,
         change: &Change,
     ) -> (ValidationReport, Graph, Reads) {
-        let view = StoreView::new(&store.store, &store.classes, graph, change);
+        let view = StoreView::new(quads, &store.classes, graph, change);
         let focus = change.focus_nodes(&view, &self.shapes, Scope::Changes);
         let report = validate_nodes(&self.shapes, &view, &focus);
         let held = change.add.iter().filter(|t| view.holds(*t)).collect();

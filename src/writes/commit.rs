@@ -91,7 +91,7 @@ fn validate_ahead(
     let started = std::time::Instant::now();
     let write = prepare(store)?;
     let (report, held, mut reads) =
-        validator.check_write(store, write.graph.as_ref(), &write.change);
+        validator.check_write(store, &store.store, write.graph.as_ref(), &write.change);
     reads.keys.extend(
         write
             .resources
@@ -139,7 +139,11 @@ fn commit_locked(
 ) -> Result<Write, WriteError> {
     let started = std::time::Instant::now();
     let write = prepare(store)?;
-    let (report, held, _) = validator.check_write(store, write.graph.as_ref(), &write.change);
+    // Under the lock, the copy brought up to date is the store: validation reads it without
+    // RocksDB's look-up of each term (most of a large import's validation went there). Its
+    // read lock is given back before the commit, which the copy follows.
+    let (report, held, _) = store
+        .reading(|quads| validator.check_write(store, quads, write.graph.as_ref(), &write.change));
     finish(store, guard, write, report, held, started.elapsed())
 }
 
