@@ -5,7 +5,6 @@
 use super::etag::{etag, state_tag};
 use super::funding::resource_document;
 use super::negotiation::REPRESENTATIONS;
-use super::read::describe;
 use super::{collection, target};
 use crate::http::error::{Error, Result};
 use crate::http::{auth, headers, with_type, AppState};
@@ -155,7 +154,10 @@ async fn created_or_ok(
         );
         return Ok(response);
     }
-    let triples = describe(state, iri).await?;
+    // From the store, not the copy: reading the copy would bring it up to date after every
+    // write, which its batching avoids (measured: POSTs with 8 connections 3-9 % slower).
+    let meta = state.store.graph(vocab::GRAPH_META);
+    let triples = resources::describe(&state.store.store, iri.as_ref(), meta.as_ref())?;
     let document = resource_document(state, collection, iri, &triples).await?;
     let mut response = with_type(
         "application/ld+json",
