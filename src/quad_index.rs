@@ -319,9 +319,8 @@ impl QuadIndex {
         }
     }
 
-    /// The quads of a pattern in `graph`, or in any graph, the default one included (as the
-    /// store answers),
-    /// with their terms: how the read side looks resources up (`crate::reading`).
+    /// The quads of a pattern in `graph`, or in any graph with the default one (as the store
+    /// answers), with their terms: how the read side looks resources up (`crate::reading`).
     pub fn quads_matching<'a>(
         &'a self,
         subject: Option<TermRef<'_>>,
@@ -329,12 +328,12 @@ impl QuadIndex {
         object: Option<TermRef<'_>>,
         graph: Option<GraphNameRef<'_>>,
     ) -> impl Iterator<Item = Quad> + 'a {
+        // The evaluator's own mapping: a term the index does not hold matches nothing.
+        let index: &QuadIndex = self;
         let stored = |term: Option<TermRef<'_>>| {
             term.map(|t| {
-                self.id_of(t).map_or_else(
-                    || IndexTerm::Absent(Box::new(t.into_owned())),
-                    IndexTerm::Stored,
-                )
+                let Ok(term) = index.internalize_term(t.into_owned());
+                term
             })
         };
         let (s, p, o) = (stored(subject), stored(predicate), stored(object));
