@@ -417,6 +417,78 @@ fn repeated_queries_are_revalidated_and_writes_are_seen_at_once() {
     }
 }
 
+/// A kept answer is found before the query is parsed again: it must still be the answer of
+/// this request — its form, its format, its dataset — and a request the parse would refuse
+/// must still be refused.
+#[test]
+fn kept_answers_are_served_only_to_the_same_request() {
+    let server = TestServer::start_with(|c| c.admin_token = Some("s3cret".into()));
+    let http = client();
+    let insert = "INSERT DATA { GRAPH <http://example.org/g1> { <http://example.org/a> <http://example.org/p> 1 } \
+                  GRAPH <http://example.org/g2> { <http://example.org/b> <http://example.org/p> 2 } }";
+    let done = http
+        .post(server.url("/sparql"))
+        .bearer_auth("s3cret")
+        .header("content-type", "application/sparql-update")
+        .body(insert)
+        .send()
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let ask = |query: &str, graphs: &[&str], accept: &str| {
+        let mut params = vec![("query", query)];
+        params.extend(graphs.iter().map(|g| ("default-graph-uri", *g)));
+        let response = http
+            .get(server.url("/sparql"))
+            .query(&params)
+            .header("accept", accept)
+            .send()
+            .unwrap();
+        let status = response.status();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, kind, response.text().unwrap())
+    };
+    let select = "SELECT ?s WHERE { ?s <http://example.org/p> ?o } ORDER BY ?s";
+    let json = "application/sparql-results+json";
+    let both = ["http://example.org/g1", "http://example.org/g2"];
+    let first = ask(select, &both, json);
+    assert_eq!(first.0, StatusCode::OK, "{}", first.2);
+    assert!(first.2.contains("http://example.org/b"), "{}", first.2);
+    assert_eq!(ask(select, &both, json), first, "asked again, kept");
+    let csv = ask(select, &both, "text/csv");
+    assert_eq!(csv.0, StatusCode::OK);
+    assert!(csv.1.starts_with("text/csv"), "{csv:?}");
+    assert_eq!(
+        ask(select, &both, "application/n-triples").0,
+        StatusCode::NOT_ACCEPTABLE,
+        "a SELECT has no graph format, kept answer or not"
+    );
+    let one = ask(select, &both[..1], json);
+    assert!(!one.2.contains("http://example.org/b"), "{}", one.2);
+    let run_together = ask(select, &["http://example.org/g1 http://example.org/g2"], json);
+    assert_eq!(
+        run_together.0,
+        StatusCode::BAD_REQUEST,
+        "not an IRI, whatever is kept: {}",
+        run_together.2
+    );
+
+    let construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }";
+    let triples = ask(construct, &both, "application/n-triples");
+    assert_eq!(triples.0, StatusCode::OK);
+    assert_eq!(ask(construct, &both, "application/n-triples"), triples);
+    let turtle = ask(construct, &both, "text/turtle");
+    assert!(turtle.1.starts_with("text/turtle"), "{turtle:?}");
+    assert_eq!(
+        ask(construct, &both, json).0,
+        StatusCode::NOT_ACCEPTABLE,
+        "a CONSTRUCT has no tabular format"
+    );
+}
+
 #[test]
 fn a_long_query_is_stopped_at_the_timeout() {
     let server = TestServer::start_with(|c| c.query_timeout_s = 1);

@@ -146,6 +146,19 @@ async fn run_query(
     query: String,
     params: Params,
 ) -> Result<Response> {
+    let accept = accept(headers);
+    if let Some((body, format, key)) = state.engine.kept_answer(
+        &state.store,
+        &query,
+        &params.default_graph_uri,
+        &params.named_graph_uri,
+        accept,
+        params.format.as_deref(),
+    ) {
+        let tag = entity_tag(&key);
+        return Ok(not_modified_answer(headers, tag.as_ref())
+            .unwrap_or_else(|| answer(format, body, tag.as_ref())));
+    }
     let parsed = parse_query(
         &query,
         state.store.base.as_str(),
@@ -154,23 +167,40 @@ async fn run_query(
     )?;
     let format = parsed
         .form
-        .result_format(accept(headers), params.format.as_deref())?;
+        .result_format(accept, params.format.as_deref())?;
     let key = state.engine.answer_key(&state.store, &parsed, format);
-    let tag = key
-        .tag()
-        .and_then(|t| header::HeaderValue::from_str(&t).ok());
-    if let Some(tag) = tag.as_ref().filter(|t| not_modified(headers, t)) {
-        return Ok(revalidated(super::empty(StatusCode::NOT_MODIFIED), tag));
+    let tag = entity_tag(&key);
+    if let Some(not_modified) = not_modified_answer(headers, tag.as_ref()) {
+        return Ok(not_modified);
     }
     let body = state
         .engine
         .execute(&state.store, parsed, format, key, &peer.0)
         .await?;
+    Ok(answer(format, body, tag.as_ref()))
+}
+
+fn entity_tag(key: &sparql::AnswerKey) -> Option<header::HeaderValue> {
+    key.tag()
+        .and_then(|t| header::HeaderValue::from_str(&t).ok())
+}
+
+/// 304 when the client holds the answer of this tag (`If-None-Match`).
+fn not_modified_answer(headers: &HeaderMap, tag: Option<&header::HeaderValue>) -> Option<Response> {
+    tag.filter(|t| not_modified(headers, t))
+        .map(|tag| revalidated(super::empty(StatusCode::NOT_MODIFIED), tag))
+}
+
+fn answer(
+    format: sparql::ResultFormat,
+    body: bytes::Bytes,
+    tag: Option<&header::HeaderValue>,
+) -> Response {
     let response = with_type(format.media_type(), body);
-    Ok(match &tag {
+    match tag {
         Some(tag) => revalidated(response, tag),
         None => response,
-    })
+    }
 }
 
 /// An answer that caches may keep, but must check again (`If-None-Match`) before reusing:

@@ -3,7 +3,7 @@
 //! Any commit makes every kept answer stale at once (they are kept for one version only);
 //! memory is bounded (`kept_answers_bytes`), and an answer over a sixteenth of it is not kept.
 
-use super::{ParsedQuery, ResultFormat};
+use super::ResultFormat;
 use bytes::Bytes;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -26,28 +26,35 @@ struct Kept {
     bytes: usize,
 }
 
-/// What identifies an answer at a version: the query's text (the base IRI is the server's,
-/// the same for all), the protocol's dataset and the format. `None` for queries whose answer
-/// may change without a commit: SERVICE calls, clocks, random numbers, fresh identifiers
-/// (looked for in the text without its white space, so `NOW ()` is seen too).
-pub fn key(parsed: &ParsedQuery, format: ResultFormat) -> Option<String> {
-    let squeezed: String = parsed
-        .text
+/// Whether a query's answer may change without a commit: SERVICE calls, clocks, random
+/// numbers, fresh identifiers (looked for in the text without its white space, so `NOW ()`
+/// is seen too). Such answers are not kept.
+pub fn is_volatile(text: &str) -> bool {
+    let squeezed: String = text
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect::<String>()
         .to_ascii_uppercase();
     const VOLATILE: [&str; 6] = ["SERVICE", "NOW(", "RAND(", "UUID(", "STRUUID(", "BNODE("];
-    if VOLATILE.iter().any(|v| squeezed.contains(v)) {
-        return None;
-    }
-    Some(format!(
-        "{}\n{:?}\n{:?}\n{}",
-        parsed.text,
-        parsed.default_graphs,
-        parsed.named_graphs,
-        format.media_type()
-    ))
+    VOLATILE.iter().any(|v| squeezed.contains(v))
+}
+
+/// What identifies an answer at a version: the format, the protocol's dataset and the query's
+/// text (the base IRI is the server's, the same for all). The text comes last and IRIs hold no
+/// white space, so the parts cannot run into each other.
+pub fn key<'a>(
+    text: &str,
+    default_graphs: impl IntoIterator<Item = &'a str>,
+    named_graphs: impl IntoIterator<Item = &'a str>,
+    format: ResultFormat,
+) -> String {
+    let joined = |iris: &mut dyn Iterator<Item = &'a str>| iris.collect::<Vec<_>>().join(" ");
+    format!(
+        "{}\n{}\n{}\n{text}",
+        format.media_type(),
+        joined(&mut default_graphs.into_iter()),
+        joined(&mut named_graphs.into_iter()),
+    )
 }
 
 /// A short, stable tag of an answer at a version (for `ETag`).

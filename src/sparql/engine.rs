@@ -5,11 +5,11 @@ use super::cache::{self, AnswerCache};
 use super::isolated::Workers;
 use super::results::{evaluation_error, serialize_results, too_large};
 use super::slots::Slots;
-use super::{ParsedQuery, QueryError, ResultFormat};
+use super::{ParsedQuery, QueryError, QueryForm, ResultFormat};
 use crate::quad_index::QuadIndex;
 use crate::store::AppStore;
 use bytes::Bytes;
-use oxigraph::model::{GraphName, NamedOrBlankNode};
+use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode};
 use oxigraph::sparql::{
     CancellationToken, DefaultServiceHandler, PreparedSparqlQuery, QueryEvaluationError,
     QueryResults, SparqlEvaluator,
@@ -147,10 +147,63 @@ impl QueryEngine {
         parsed: &ParsedQuery,
         format: ResultFormat,
     ) -> AnswerKey {
+        let key = (!cache::is_volatile(&parsed.text)).then(|| {
+            cache::key(
+                &parsed.text,
+                parsed.default_graphs.iter().map(NamedNode::as_str),
+                parsed.named_graphs.iter().map(NamedNode::as_str),
+                format,
+            )
+        });
         AnswerKey {
-            key: cache::key(parsed, format),
+            key,
             version: store.commits.version(),
         }
+    }
+
+    /// The answer kept for a query asked before, found without parsing it again: on a kept
+    /// answer the parse is most of the work. Its form (tabular or graph) is not known without
+    /// the parse, so the answer is looked for under the format of each; no media type is of
+    /// both, so an answer found was kept for a query of that form, in the format this request
+    /// negotiates for it. Graph IRIs are checked as the parse would, so that the key's parts
+    /// stay apart.
+    pub fn kept_answer(
+        &self,
+        store: &AppStore,
+        text: &str,
+        default_graph_uris: &[String],
+        named_graph_uris: &[String],
+        accept: Option<&str>,
+        format: Option<&str>,
+    ) -> Option<(Bytes, ResultFormat, AnswerKey)> {
+        if default_graph_uris
+            .iter()
+            .chain(named_graph_uris)
+            .any(|iri| NamedNodeRef::new(iri).is_err())
+        {
+            return None;
+        }
+        let version = store.commits.version();
+        [QueryForm::Select, QueryForm::Construct]
+            .into_iter()
+            .find_map(|form| {
+                let format = form.result_format(accept, format).ok()?;
+                let key = cache::key(
+                    text,
+                    default_graph_uris.iter().map(String::as_str),
+                    named_graph_uris.iter().map(String::as_str),
+                    format,
+                );
+                let answer = self.cache.get(&key, version)?;
+                Some((
+                    answer,
+                    format,
+                    AnswerKey {
+                        key: Some(key),
+                        version,
+                    },
+                ))
+            })
     }
 
     /// Whether the query calls an endpoint of the allow-list, and so must run here. A call to

@@ -16,7 +16,7 @@ mod services;
 mod slots;
 mod update;
 
-pub use engine::{QueryEngine, ServiceHandlerFactory, DEMOTE_AFTER};
+pub use engine::{AnswerKey, QueryEngine, ServiceHandlerFactory, DEMOTE_AFTER};
 pub use error::QueryError;
 pub use query::{parse_query, ParsedQuery, QueryForm, ResultFormat};
 pub use update::update;
