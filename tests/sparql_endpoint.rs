@@ -468,7 +468,11 @@ fn kept_answers_are_served_only_to_the_same_request() {
     );
     let one = ask(select, &both[..1], json);
     assert!(!one.2.contains("http://example.org/b"), "{}", one.2);
-    let run_together = ask(select, &["http://example.org/g1 http://example.org/g2"], json);
+    let run_together = ask(
+        select,
+        &["http://example.org/g1 http://example.org/g2"],
+        json,
+    );
     assert_eq!(
         run_together.0,
         StatusCode::BAD_REQUEST,
