@@ -357,6 +357,18 @@ fn a_runaway_query_gives_its_slot_to_the_next_query() {
     );
 }
 
+/// Sends a SPARQL Update with the admin token (`s3cret`) and checks it was done (204).
+fn updated(server: &TestServer, update: &str) {
+    let done = client()
+        .post(server.url("/sparql"))
+        .bearer_auth("s3cret")
+        .header("content-type", "application/sparql-update")
+        .body(update.to_owned())
+        .send()
+        .unwrap();
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+}
+
 /// Answers are kept until the next commit: the same query gets the same `ETag`, a 304 on
 /// `If-None-Match`, and after a write (answered 2xx) the next query sees it.
 #[test]
@@ -399,14 +411,7 @@ fn repeated_queries_are_revalidated_and_writes_are_seen_at_once() {
         let insert = format!(
             "INSERT DATA {{ GRAPH <http://example.org/g> {{ <http://example.org/s{n}> <http://example.org/p> {n} }} }}"
         );
-        let done = http
-            .post(server.url("/sparql"))
-            .bearer_auth("s3cret")
-            .header("content-type", "application/sparql-update")
-            .body(insert)
-            .send()
-            .unwrap();
-        assert_eq!(done.status(), StatusCode::NO_CONTENT);
+        updated(&server, &insert);
         let after = get(Some(&tag));
         assert_eq!(after.status(), StatusCode::OK, "a commit changes the tag");
         assert_eq!(
@@ -426,14 +431,7 @@ fn kept_answers_are_served_only_to_the_same_request() {
     let http = client();
     let insert = "INSERT DATA { GRAPH <http://example.org/g1> { <http://example.org/a> <http://example.org/p> 1 } \
                   GRAPH <http://example.org/g2> { <http://example.org/b> <http://example.org/p> 2 } }";
-    let done = http
-        .post(server.url("/sparql"))
-        .bearer_auth("s3cret")
-        .header("content-type", "application/sparql-update")
-        .body(insert)
-        .send()
-        .unwrap();
-    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    updated(&server, insert);
     let ask = |query: &str, graphs: &[&str], accept: &str| {
         let mut params = vec![("query", query)];
         params.extend(graphs.iter().map(|g| ("default-graph-uri", *g)));
