@@ -3,6 +3,7 @@
 
 use super::cache::{self, AnswerCache};
 use super::isolated::Workers;
+use super::precedence::Precedence;
 use super::results::{evaluation_error, serialize_results, too_large};
 use super::slots::Slots;
 use super::{ParsedQuery, QueryError, QueryForm, ResultFormat};
@@ -33,6 +34,8 @@ pub struct QueryEngine {
     slots: Arc<Slots>,
     /// Worker processes kept between queries.
     workers: Arc<Workers>,
+    /// Which queries run at full priority, and the demoted workers stopped meanwhile.
+    precedence: Arc<Precedence>,
     cache: Arc<AnswerCache>,
     service_handler: Option<Arc<dyn Fn() -> Box<dyn ServiceHandlerFactory> + Send + Sync>>,
     /// The endpoints `SERVICE` may call (`federation.service_allow_list`).
@@ -65,12 +68,14 @@ impl AnswerKey {
 
 impl QueryEngine {
     pub fn new(timeout: Duration) -> Self {
+        let precedence = Arc::<Precedence>::default();
         Self {
             timeout,
             max_result_bytes: 100_000_000,
             running: Arc::new(tokio::sync::Semaphore::new(16)),
             slots: Arc::new(Slots::new(16)),
-            workers: Arc::new(Workers::new(KEPT_WORKERS)),
+            workers: Arc::new(Workers::new(KEPT_WORKERS, Arc::clone(&precedence))),
+            precedence,
             cache: Arc::new(AnswerCache::new(64 << 20)),
             service_handler: None,
             allowed_services: Arc::default(),
@@ -245,6 +250,7 @@ impl QueryEngine {
         }
         let copy = store.replica.read()?;
         let index = copy.as_ref()?;
+        let _foreground = self.precedence.foreground();
         Some(evaluate_on(
             index,
             parsed.clone(),
@@ -253,9 +259,9 @@ impl QueryEngine {
         ))
     }
 
-    /// The query in a worker process that has a slot (see [`Slots`]): demoted after
-    /// [`DEMOTE_AFTER`] of CPU, killed at the timeout or when evicted, kept for the next query when it
-    /// answered. `None` when the copy is off.
+    /// The query in a worker process that has a slot (see [`Slots`]): at full priority (see
+    /// [`Precedence`]) until it has used [`DEMOTE_AFTER`] of CPU, killed at the timeout or when
+    /// evicted, kept for the next query when it answered. `None` when the copy is off.
     async fn execute_isolated(
         &self,
         store: &AppStore,
@@ -267,6 +273,7 @@ impl QueryEngine {
             Ok(slot) => slot,
             Err(busy) => return Some(Err(busy)),
         };
+        let mut foreground = Some(self.precedence.foreground());
         let mut worker = match self.workers.take(&store.replica).await? {
             Ok(worker) => worker,
             Err(e) => return Some(Err(QueryError::Internal(e.into()))),
@@ -279,7 +286,6 @@ impl QueryEngine {
         let started = super::isolated::cpu_time(pid).unwrap_or_default();
         let mut watch = tokio::time::interval(DEMOTE_AFTER / 4);
         let limit = self.max_result_bytes;
-        let mut demoted = false;
         let outcome = {
             let exchange = async {
                 worker
@@ -291,11 +297,12 @@ impl QueryEngine {
             loop {
                 tokio::select! {
                     reply = &mut exchange => break Ok(reply),
-                    _ = watch.tick(), if !demoted => {
+                    _ = watch.tick(), if foreground.is_some() => {
                         let used = super::isolated::cpu_time(pid).unwrap_or_default();
                         if used.saturating_sub(started) >= DEMOTE_AFTER {
-                            super::isolated::demote(pid);
-                            demoted = true;
+                            // No longer at full priority first, or it would stop itself.
+                            foreground = None;
+                            self.precedence.demote(pid);
                         }
                     }
                     () = &mut deadline => break Err(QueryError::Timeout(self.timeout)),
@@ -306,7 +313,6 @@ impl QueryEngine {
         // A worker that did not answer is dropped, which kills it.
         Some(match outcome {
             Ok(Ok(reply)) => {
-                worker.demoted = demoted;
                 self.workers.give_back(worker);
                 decode(reply)
             }

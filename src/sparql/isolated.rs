@@ -15,12 +15,13 @@
 //! are per thread) and its socket, and ends with `_exit`, running no destructor. It dies with
 //! the server (`PR_SET_PDEATHSIG`).
 
+use super::precedence::Precedence;
 use super::{ParsedQuery, QueryError, ResultFormat};
 use crate::quad_index::QuadIndex;
 use crate::replica::Replica;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Forks one at a time: a worker forked meanwhile would inherit the parent's end of another's
@@ -34,14 +35,15 @@ pub struct Worker {
     /// Where its copy stands (see `replica::Log`).
     epoch: u64,
     version: u64,
-    /// Lowered priority: it ran a long query (and may not be raised again without privilege).
-    pub demoted: bool,
+    /// Knows whether it was demoted; told when it is killed.
+    precedence: Arc<Precedence>,
 }
 
 /// Idle workers, at most `keep`.
 pub struct Workers {
     idle: Mutex<Vec<Worker>>,
     keep: usize,
+    precedence: Arc<Precedence>,
 }
 
 /// A query as a worker reads it: its text and protocol dataset (parsed again in the worker),
@@ -57,10 +59,11 @@ struct Job {
 }
 
 impl Workers {
-    pub fn new(keep: usize) -> Self {
+    pub fn new(keep: usize, precedence: Arc<Precedence>) -> Self {
         Self {
             idle: Mutex::default(),
             keep,
+            precedence,
         }
     }
 
@@ -70,7 +73,7 @@ impl Workers {
         loop {
             let idle = self.lock().pop();
             let Some(mut worker) = idle else {
-                return fork(replica);
+                return fork(replica, &self.precedence);
             };
             let pending = replica.lock_log().since(worker.epoch, worker.version);
             // Too far behind (or the copy was made again): another is forked.
@@ -85,10 +88,10 @@ impl Workers {
     }
 
     /// Keeps a worker that answered for the next query, unless enough are kept or it was
-    /// demoted.
+    /// demoted (its priority cannot be raised again without privilege).
     pub fn give_back(&self, worker: Worker) {
         let mut idle = self.lock();
-        if !worker.demoted && idle.len() < self.keep {
+        if !self.precedence.is_demoted(worker.pid) && idle.len() < self.keep {
             idle.push(worker);
         }
     }
@@ -105,7 +108,7 @@ impl Workers {
     }
 }
 
-fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
+fn fork(replica: &Replica, precedence: &Arc<Precedence>) -> Option<io::Result<Worker>> {
     // Taken first: at the fork, the read guard below is then the only one on the copy, and
     // the child, dropping it, can take the copy for its own.
     let _forking = FORKING
@@ -142,7 +145,7 @@ fn fork(replica: &Replica) -> Option<io::Result<Worker>> {
                 socket,
                 epoch,
                 version,
-                demoted: false,
+                precedence: Arc::clone(precedence),
             }))
         }
     }
@@ -296,23 +299,10 @@ pub fn cpu_time(pid: libc::pid_t) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(ticks * 1000 / per_second))
 }
 
-/// Lowers a running worker's priority, so that queries that just started get the cores first:
-/// the idle scheduling class, which runs only when nothing else wants the core (by the
-/// scheduler's weights, four runaways at niceness 15 would still take about a tenth of a core
-/// from a query sharing it), or the lowest niceness where that class is refused.
-pub fn demote(pid: libc::pid_t) {
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: plain system calls on a worker not yet reaped (its `Worker` is alive).
-    unsafe {
-        if libc::sched_setscheduler(pid, libc::SCHED_IDLE, &param) != 0 {
-            libc::setpriority(libc::PRIO_PROCESS, pid as libc::id_t, 19);
-        }
-    }
-}
-
 impl Drop for Worker {
     fn drop(&mut self) {
         let pid = self.pid;
+        self.precedence.gone(pid);
         // SAFETY: our own child, not reaped before (only this drop reaps it).
         unsafe {
             libc::kill(pid, libc::SIGKILL);
@@ -334,30 +324,6 @@ mod tests {
     use crate::replica::tests::quad;
     use oxigraph::store::Store;
 
-    /// A demoted process runs only on cores nothing else wants.
-    #[test]
-    fn a_demoted_worker_yields_to_every_other_process() {
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let pid = child.id() as libc::pid_t;
-        demote(pid);
-        // SAFETY: plain system calls on our child, not reaped yet.
-        let (policy, nice) = unsafe {
-            (
-                libc::sched_getscheduler(pid),
-                libc::getpriority(libc::PRIO_PROCESS, pid as libc::id_t),
-            )
-        };
-        child.kill().unwrap();
-        child.wait().unwrap();
-        assert!(
-            policy == libc::SCHED_IDLE || nice == 19,
-            "policy {policy}, niceness {nice}"
-        );
-    }
-
     /// A worker kept between queries sees the commits made since it last answered.
     #[tokio::test]
     async fn a_kept_worker_follows_the_commits() {
@@ -365,7 +331,7 @@ mod tests {
         source.insert(&quad(1)).unwrap();
         let replica = Replica::default();
         replica.enable(&source).unwrap();
-        let workers = Workers::new(1);
+        let workers = Workers::new(1, Arc::default());
         let count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }";
         let format = ResultFormat::from_tag("r:application/sparql-results+json").unwrap();
         for n in 1..=3 {

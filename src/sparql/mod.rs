@@ -1,7 +1,7 @@
 //! SPARQL 1.1 over the store: the protocol's query and dataset (`query`), answers kept between
 //! commits (`cache`), bounded evaluation on
 //! the union default graph (`engine`), in killable child processes (`isolated`) sharing fair
-//! slots (`slots`), results in the negotiated format (`results`), updates
+//! slots (`slots`), the demoted ones stopped while others run (`precedence`), results in the negotiated format (`results`), updates
 //! (`update`) and `SERVICE` calls to the endpoints of the allow-list (`service`), found in the
 //! algebra (`services`).
 
@@ -9,6 +9,7 @@ mod cache;
 mod engine;
 mod error;
 mod isolated;
+mod precedence;
 mod query;
 mod results;
 pub mod service;
