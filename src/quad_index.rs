@@ -191,6 +191,18 @@ impl QuadIndex {
             }
         }
         index.quads = quads;
+        // Each list was reallocated as it grew, wherever the allocator found room: allocated
+        // again in id order, the lists of resources numbered one after the other sit side by
+        // side (all are made before the old ones are freed, so none takes an old one's place).
+        for lists in [
+            &mut index.spog,
+            &mut index.posg,
+            &mut index.ospg,
+            &mut index.gspo,
+        ] {
+            let laid_out: Index = lists.iter().map(|list| list.as_slice().to_vec()).collect();
+            *lists = laid_out;
+        }
         Ok(index)
     }
 
@@ -290,7 +302,7 @@ impl QuadIndex {
         ))
     }
 
-    fn id_of(&self, term: TermRef<'_>) -> Option<u32> {
+    pub(crate) fn id_of(&self, term: TermRef<'_>) -> Option<u32> {
         self.ids.get(&term.into_owned()).copied()
     }
 
