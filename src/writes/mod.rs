@@ -7,7 +7,7 @@ mod payload;
 mod slugs;
 
 pub use commit::{commit_new, commit_write};
-pub use payload::resource_triples;
+pub use payload::{resource_triples, Shaped};
 pub use slugs::{is_path_slug, slugify, SLUG_PATTERN};
 
 use crate::validation::Change;

@@ -8,6 +8,14 @@ use crate::vocab::{self, Collection};
 use oxigraph::model::{BlankNode, Graph, NamedNode, NamedOrBlankNode, Quad, Term, Triple};
 use std::collections::HashMap;
 
+/// One resource's triples and its IRI.
+pub struct Shaped {
+    pub iri: NamedNode,
+    pub triples: Graph,
+    /// The IRI was minted here (free when minted), not given by the request.
+    pub minted: bool,
+}
+
 /// Turns the parsed body of `POST /{collection}` or `PUT /{collection}/{slug}` into the
 /// resource's triples: finds the root node (the one typed with the collection's class, or the
 /// only node nothing points to), gives it `target` (or mints one from its name when it is a
@@ -18,7 +26,7 @@ pub fn resource_triples(
     collection: &Collection,
     quads: Vec<Quad>,
     target: Option<&NamedNode>,
-) -> Result<(NamedNode, Graph), WriteError> {
+) -> Result<Shaped, WriteError> {
     let triples: Vec<Triple> = quads.into_iter().map(Triple::from).collect();
     if triples.is_empty() {
         return Err(WriteError::BadRequest(
@@ -27,6 +35,7 @@ pub fn resource_triples(
     }
     let root = find_root(&triples, collection)?;
     let prefix = store.base.resource(collection.segment, "");
+    let minted = target.is_none() && matches!(root, NamedOrBlankNode::BlankNode(_));
     let iri = match (&root, target) {
         (NamedOrBlankNode::NamedNode(n), Some(t)) if n != t => {
             return Err(WriteError::BadRequest(format!(
@@ -76,7 +85,11 @@ pub fn resource_triples(
     let mut graph = own_blank_nodes(&triples, &root, &iri);
     // A resource written to a collection is of its class, said or not.
     graph.insert(&Triple::new(iri.clone(), vocab::RDF_TYPE, collection.class));
-    Ok((iri, graph))
+    Ok(Shaped {
+        iri,
+        triples: graph,
+        minted,
+    })
 }
 
 fn find_root(triples: &[Triple], collection: &Collection) -> Result<NamedOrBlankNode, WriteError> {

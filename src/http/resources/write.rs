@@ -105,8 +105,15 @@ pub async fn create(
     let base = state.store.base.as_str().trim_end_matches('/').to_owned();
     // Reads nothing but whether the resource exists: validated before the write lock is taken.
     let prepare = move |store: &AppStore| {
-        let (iri, add) = writes::resource_triples(store, collection, quads.clone(), None)?;
-        if store.exists(iri.as_ref())? {
+        let writes::Shaped {
+            iri,
+            triples: add,
+            minted,
+        } = writes::resource_triples(store, collection, quads.clone(), None)?;
+        // A minted IRI was free a moment ago: one taken since by a write committed meanwhile
+        // is found under the write lock (this write read its subject), where it is minted
+        // again. Looked up again here, it would be refused for a race the client did not make.
+        if !minted && store.exists(iri.as_ref())? {
             return Err(WriteError::Conflict(format!(
                 "{iri} already exists: use PUT {} to replace your statements about it",
                 iri.as_str().strip_prefix(&base).unwrap_or(iri.as_str())
@@ -188,7 +195,7 @@ pub async fn replace(
     let existed_in = existed.clone();
     commit(&state, move |store| {
         check_if_match(store, &resource, expected.as_ref())?;
-        let (_, add) = writes::resource_triples(store, collection, quads, Some(&resource))?;
+        let add = writes::resource_triples(store, collection, quads, Some(&resource))?.triples;
         let remove = store.statements_about(&graph, resource.as_ref())?;
         existed_in.store(
             store.exists(resource.as_ref())?,
