@@ -170,7 +170,19 @@ impl QuadIndex {
     /// Builds the index of `quads` at once: entries pushed, then each list sorted, which costs
     /// far less than keeping them sorted one insertion at a time.
     pub fn from_quads<E>(quads: impl IntoIterator<Item = Result<Quad, E>>) -> Result<Self, E> {
+        Self::from_quads_numbering([], quads)
+    }
+
+    /// [`Self::from_quads`], with the terms of `first` numbered first, in their order: ids
+    /// follow the order terms are met in, and so does where their lists lie.
+    pub fn from_quads_numbering<'a, E>(
+        first: impl IntoIterator<Item = TermRef<'a>>,
+        quads: impl IntoIterator<Item = Result<Quad, E>>,
+    ) -> Result<Self, E> {
         let mut index = Self::default();
+        for term in first {
+            index.intern(term);
+        }
         for quad in quads {
             let ids = index.ids(quad?.as_ref());
             index.push_entries(ids);
