@@ -163,11 +163,11 @@ impl Replica {
 
     /// Makes the copy again from `source`: a new epoch, which no logged delta leads into.
     fn remake(&self, source: &Store) -> Result<(), StorageError> {
-        // Made before the copy is locked: queries go on reading the old one meanwhile (none
-        // may see this commit before it is answered, which waits for this).
-        let fresh = copy_of(source)?;
+        // Made under the copy's lock: the log's version has already moved past the copy, and
+        // a query catching up meanwhile would find no delta leading there and turn the copy
+        // off.
         let mut copy = self.write();
-        *copy = Some(fresh);
+        *copy = Some(copy_of(source)?);
         self.removals.store(0, Ordering::Relaxed);
         let mut log = self.lock_log();
         log.epoch += 1;
