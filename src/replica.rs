@@ -156,17 +156,20 @@ fn next_quads(message: &mut &[u8]) -> Result<Vec<Quad>, String> {
 impl Replica {
     /// Copies the whole of `source` and keeps following its commits from now on.
     pub fn enable(&self, source: &Store) -> Result<(), StorageError> {
-        self.remake(source)?;
+        self.remake(source, false)?;
         self.enabled.store(true, Ordering::Release);
         Ok(())
     }
 
-    /// Makes the copy again from `source`: a new epoch, which no logged delta leads into.
-    fn remake(&self, source: &Store) -> Result<(), StorageError> {
-        // Made under the copy's lock: the log's version has already moved past the copy, and
-        // a query catching up meanwhile would find no delta leading there and turn the copy
-        // off.
+    /// Makes the copy again from `source`: a new epoch, which no logged delta leads into. For
+    /// a commit, the log's version moves too, under the copy's lock: moved before it is taken,
+    /// a query catching up in between would find no delta leading to the new version and turn
+    /// the copy off.
+    fn remake(&self, source: &Store, commit: bool) -> Result<(), StorageError> {
         let mut copy = self.write();
+        if commit {
+            self.lock_log().version += 1;
+        }
         *copy = Some(copy_of(source)?);
         self.removals.store(0, Ordering::Relaxed);
         let mut log = self.lock_log();
@@ -211,11 +214,8 @@ impl Replica {
                 }
                 Ok(())
             }
-            _ => {
-                // A commit all the same: the store's version moves.
-                self.lock_log().version += 1;
-                self.remake(source)
-            }
+            // A commit all the same: the store's version moves.
+            _ => self.remake(source, true),
         };
         if let Err(error) = outcome {
             self.turn_off(&error);
