@@ -340,13 +340,7 @@ fn sparql_load_makes_no_connection() {
         format!("LOAD <{trap}>"),
         format!("LOAD SILENT <{trap}> INTO GRAPH <http://example.org/g>"),
     ] {
-        let answer = client()
-            .post(server.url("/sparql"))
-            .bearer_auth("s3cret")
-            .header("content-type", "application/sparql-update")
-            .body(update.clone())
-            .send()
-            .unwrap();
+        let answer = server.update(Some("s3cret"), &update);
         assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{update}");
         let problem: serde_json::Value = answer.json().unwrap();
         assert!(

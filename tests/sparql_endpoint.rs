@@ -359,13 +359,7 @@ fn a_runaway_query_gives_its_slot_to_the_next_query() {
 
 /// Sends a SPARQL Update with the admin token (`s3cret`) and checks it was done (204).
 fn updated(server: &TestServer, update: &str) {
-    let done = client()
-        .post(server.url("/sparql"))
-        .bearer_auth("s3cret")
-        .header("content-type", "application/sparql-update")
-        .body(update.to_owned())
-        .send()
-        .unwrap();
+    let done = server.update(Some("s3cret"), update);
     assert_eq!(done.status(), StatusCode::NO_CONTENT);
 }
 
@@ -527,12 +521,7 @@ fn update_needs_the_admin_token() {
     let ask = "ASK { <http://example.org/a> <http://example.org/b> \"c\" }";
     // Without a configured token, updates are closed.
     let closed = TestServer::start();
-    let refused = client()
-        .post(closed.url("/sparql"))
-        .header("content-type", "application/sparql-update")
-        .body(insert)
-        .send()
-        .unwrap();
+    let refused = closed.update(None, insert);
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 
     let server = TestServer::start_with(|c| c.admin_token = Some("s3cret".into()));
@@ -556,13 +545,7 @@ fn update_needs_the_admin_token() {
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(!asked(&http), "a refused update changed nothing");
-    let ok = http
-        .post(server.url("/sparql"))
-        .bearer_auth("s3cret")
-        .header("content-type", "application/sparql-update")
-        .body(insert)
-        .send()
-        .unwrap();
+    let ok = server.update(Some("s3cret"), insert);
     assert!(ok.status().is_success(), "{}", ok.status());
     assert!(asked(&http));
     let via_get = http

@@ -64,6 +64,20 @@ impl TestServer {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
+
+    /// Sends a SPARQL Update to `/sparql`, with `token` as bearer (none: no credentials).
+    pub fn update(&self, token: Option<&str>, update: &str) -> reqwest::blocking::Response {
+        let request = client()
+            .post(self.url("/sparql"))
+            .header("content-type", "application/sparql-update")
+            .body(update.to_owned());
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+        .send()
+        .unwrap()
+    }
 }
 
 impl Drop for TestServer {
