@@ -9,12 +9,14 @@
 mod support;
 
 use anyhow::{bail, ensure, Context as _};
+use axum::http;
+use http_body_util::{BodyExt as _, Empty};
+use hyper::client::conn::http1::SendRequest;
 use lieux_communs::generate::Sizes;
 use lieux_communs::vocab::Base;
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::Term;
 use reqwest::blocking::Client;
-use reqwest::header::{ACCEPT, ETAG};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -66,6 +68,7 @@ struct Settings {
 fn run(settings: &Settings) -> anyhow::Result<String> {
     ensure_virtuoso()?;
     let load_before = loadavg();
+    let machine_before = MachineCpu::read();
     let work = Workspace::new()?;
     let base = Base::new(BASE);
     let graph = base.graph("synthetic");
@@ -100,6 +103,8 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let data_dir = data.parent().context("the data file has a folder")?;
     let data_name = data.file_name().context("the data file has a name")?;
     flush_writes()?;
+    let virtuoso_cpu_before = process_cpu_s(virtuoso.child.id());
+    let virtuoso_machine = MachineCpu::read();
     let started = Instant::now();
     isql(
         sql_port,
@@ -113,6 +118,10 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         ],
     )?;
     let virtuoso_load = started.elapsed();
+    let virtuoso_load_cpu = LoadCpu {
+        process_s: process_cpu_s(virtuoso.child.id()) - virtuoso_cpu_before,
+        stolen: virtuoso_machine.stolen_until_now(),
+    };
     // The bulk loader writes without a transaction log: the load is durable after this.
     let started = Instant::now();
     isql(sql_port, &["checkpoint"])?;
@@ -126,6 +135,8 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     // Ours: the same file through the command partners' operators use, then the server on it.
     let store = work.0.join("ours");
     flush_writes()?;
+    let children_before = children_cpu_s();
+    let our_machine = MachineCpu::read();
     let started = Instant::now();
     let loaded = Command::new(BIN)
         .args([
@@ -141,6 +152,10 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false")
         .output()?;
     let our_load = started.elapsed();
+    let our_load_cpu = LoadCpu {
+        process_s: children_cpu_s() - children_before,
+        stolen: our_machine.stolen_until_now(),
+    };
     let load_message = String::from_utf8_lossy(&loaded.stderr).trim().to_owned();
     ensure!(
         loaded.status.success(),
@@ -311,6 +326,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let runaway_outcomes = hostile.outcomes();
     let runaway_workers = children(our_pid);
     let load_after = loadavg();
+    let run_stolen = machine_before.stolen_until_now();
 
     // The report.
     let sizes = Sizes::default();
@@ -321,7 +337,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         quads.len()
     )?;
     writeln!(md, "Written by `./dev.sh bench peers` (`benches/peers.rs`); the queries are those of `benches/support/mod.rs`.\n")?;
-    writeln!(md, "- machine: {}, {} logical CPUs, {:.1} GiB RAM; load average {load_before} before, {load_after} after (other work on the machine during the run shows here)", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()), ram_gib())?;
+    writeln!(md, "- machine: {}, {} logical CPUs, {:.1} GiB RAM; load average {load_before} before, {load_after} after; CPU time the host gave other guests (steal) during the whole run: {run_stolen} (other work on the machine, in it or beside it, shows here)", cpu_model(), std::thread::available_parallelism().map_or(0, |n| n.get()), ram_gib())?;
     writeln!(
         md,
         "- lieux-communs: {} (release build), its RocksDB store, default settings but `query_timeout_s = {RUNAWAY_TIMEOUT_S}` (30 by default; no partner query comes near it)",
@@ -331,24 +347,30 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     writeln!(md, "- dataset: `lieux_communs::generate` (seed 42: {} places, {} commons, {} contributors, {} pledges, {} campaigns), {} triples, one N-Triples file of {file_mb:.1} MB loaded into both in graph `<{graph}>`; triples counted in that graph afterwards: lieux-communs {our_count}, Virtuoso {virtuoso_count}\n", sizes.places, sizes.commons, sizes.contributors, sizes.pledges, sizes.campaigns, quads.len())?;
 
     writeln!(md, "## Load\n")?;
-    writeln!(md, "| what | time | triples/s |")?;
-    writeln!(md, "|---|---:|---:|")?;
-    let rate = |d: Duration| quads.len() as f64 / d.as_secs_f64();
-    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | {:.2} s | {:.0} |", our_load.as_secs_f64(), rate(our_load))?;
     writeln!(
         md,
-        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | {:.2} s | {:.0} |",
+        "| what | time | triples/s | CPU time of the loading process | host's steal meanwhile |"
+    )?;
+    writeln!(md, "|---|---:|---:|---:|---:|")?;
+    let rate = |d: Duration| quads.len() as f64 / d.as_secs_f64();
+    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | {:.2} s | {:.0} | {:.2} s | {} |", our_load.as_secs_f64(), rate(our_load), our_load_cpu.process_s, our_load_cpu.stolen)?;
+    writeln!(
+        md,
+        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | {:.2} s | {:.0} | {:.2} s | {} |",
         virtuoso_load.as_secs_f64(),
-        rate(virtuoso_load)
+        rate(virtuoso_load),
+        virtuoso_load_cpu.process_s,
+        virtuoso_load_cpu.stolen
     )?;
     let virtuoso_durable = virtuoso_load + virtuoso_checkpoint;
     writeln!(
         md,
-        "| Virtuoso, the same then `checkpoint` (durable: the loader writes no log) | {:.2} s | {:.0} |",
+        "| Virtuoso, the same then `checkpoint` (durable: the loader writes no log) | {:.2} s | {:.0} | | |",
         virtuoso_durable.as_secs_f64(),
         rate(virtuoso_durable)
     )?;
-    writeln!(md, "\nlieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s.\n", load_message.lines().last().unwrap_or_default(), virtuoso_start.as_secs_f64())?;
+    writeln!(md, "\nCPU time: user and system time of the process that loads (our `load` process; Virtuoso's server process), on all its threads: the same work costs more of it when other work shares the cores and their caches. Steal: the share of the machine's CPU time that the host gave to other guests while the load ran (from `/proc/stat`).\n")?;
+    writeln!(md, "lieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s.\n", load_message.lines().last().unwrap_or_default(), virtuoso_start.as_secs_f64())?;
 
     writeln!(md, "## Same answers?\n")?;
     writeln!(md, "SELECT answers compared as multisets of rows; RDF terms normalized: blank nodes as one label, `xsd:string` as a simple literal, numbers by value within their kind (integer, decimal, double, float), language tags in lower case. DESCRIBE and CONSTRUCT compared as sets of triples, the same way; Virtuoso's DESCRIBE asked for a concise bounded description (`define sql:describe-mode \"CBD\"`), what ours answers.\n")?;
@@ -468,7 +490,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     }
 
     writeln!(md, "\n## Method\n")?;
-    writeln!(md, "- Both servers run on this machine at the same time, on loopback, queried over HTTP by one client (reqwest, its async client driven on the measuring thread, keep-alive) with `GET /sparql?query=…`, no `default-graph-uri`: the default graph is the union of the named graphs on both (ours by design, Virtuoso by default), so the data sit in the graph they were loaded into and the queries read the default graph, as partners' do.")?;
+    writeln!(md, "- Both servers run on this machine at the same time, on loopback, queried over HTTP by one client (one keep-alive HTTP/1.1 connection per server, hyper's client connection driven on the measuring thread: no pool, no thread of its own) with `GET /sparql?query=…`, no `default-graph-uri`: the default graph is the union of the named graphs on both (ours by design, Virtuoso by default), so the data sit in the graph they were loaded into and the queries read the default graph, as partners' do.")?;
     writeln!(md, "- Cold: our server keeps answers per store version, keyed by the query, so every measured repetition must be a query it has not seen, without changing the work. Each request is made distinct by renaming the query's variables (`?place` → `?place_r17`, a new suffix for every request, on both servers): the algebra, and so the plan, is the same up to names, and so are the answers but for the names of the columns. DESCRIBE of one IRI has no variable: it gets `LIMIT 1000017` instead, far above its rows. Not a comment: whether a comment changes the key depends on whether the key is the text or the parsed query, and renaming changes both. It also defeats Virtuoso's cache of compiled queries, so both servers parse and plan every request. {key_check}")?;
     writeln!(md, "- Interleaving: the servers take turns within each round, and which goes first alternates, so that a background load on the machine falls on both alike; the load averages at the top tell how busy the machine was (above the number of CPUs, the figures are noisy).")?;
     writeln!(md, "- Loading: the same N-Triples file, by our `load` command (timed from process start to exit) and by Virtuoso's bulk loader through `isql-vt` (timed from the `ld_dir` call to the end of `rdf_loader_run()`, then with the `checkpoint` that makes it durable). Before each load the machine's pending writes are flushed (`sync`): each load's `fsync` then waits for its own writes only, not for the file just generated or the other's checkpoint. Virtuoso starts first, on a fresh database in a temporary folder, with its own `virtuoso.ini` and free ports, not the system's service.")?;
@@ -670,12 +692,15 @@ struct Endpoint {
     dialect: Dialect,
 }
 
-/// reqwest's async client driven on the calling thread: its blocking client hands every request
-/// to a thread of its own and back, two wake-ups that cost about 0.1 ms on this machine, as
-/// much as a whole cached answer.
+/// One keep-alive HTTP/1.1 connection, driven on the calling thread (hyper's client
+/// connection: no pool, no thread of its own). The measuring client's own cost is in every
+/// figure, and it is neither server's: reqwest's async client, used before, took about 0.04 ms
+/// of the 0.08 ms round trip of a constant answer on this machine, as much as a whole kept
+/// answer, and its blocking client twice that.
 struct Timed {
-    client: reqwest::Client,
+    authority: String,
     runtime: tokio::runtime::Runtime,
+    sender: std::sync::Mutex<Option<SendRequest<Empty<bytes::Bytes>>>>,
 }
 
 struct Answer {
@@ -683,15 +708,93 @@ struct Answer {
     etag: Option<String>,
 }
 
-fn client() -> anyhow::Result<Timed> {
+struct Reply {
+    status: http::StatusCode,
+    headers: http::HeaderMap,
+    body: bytes::Bytes,
+}
+
+fn client(url: &str) -> anyhow::Result<Timed> {
+    let url = url::Url::parse(url)?;
     Ok(Timed {
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(300))
-            .build()?,
+        authority: format!(
+            "{}:{}",
+            url.host_str().context("the endpoint has a host")?,
+            url.port_or_known_default()
+                .context("the endpoint has a port")?
+        ),
         runtime: tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
+        sender: std::sync::Mutex::new(None),
     })
+}
+
+impl Timed {
+    /// `GET` of `target` (path and query) on the connection, opened again when the server
+    /// closed it; a request the closed connection did not take is sent once more.
+    fn get(&self, target: &str, accept: Option<&str>) -> anyhow::Result<Reply> {
+        self.runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(300), async {
+                match self.send(target, accept).await {
+                    Err(error) if error.downcast_ref::<hyper::Error>().is_some() => {
+                        self.connection().take();
+                        self.send(target, accept).await
+                    }
+                    outcome => outcome,
+                }
+            })
+            .await
+            .context("no answer in 300 s")?
+        })
+    }
+
+    async fn send(&self, target: &str, accept: Option<&str>) -> anyhow::Result<Reply> {
+        let kept = self.connection().take();
+        let mut sender = match kept {
+            Some(sender) if !sender.is_closed() => sender,
+            _ => self.connect().await?,
+        };
+        let mut request = http::Request::get(target).header(http::header::HOST, &self.authority);
+        if let Some(accept) = accept {
+            request = request.header(http::header::ACCEPT, accept);
+        }
+        sender.ready().await?;
+        let response = sender.send_request(request.body(Empty::new())?).await?;
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await?.to_bytes();
+        self.connection().replace(sender);
+        Ok(Reply {
+            status: parts.status,
+            headers: parts.headers,
+            body,
+        })
+    }
+
+    /// The connection kept between requests (the lock is never held across an await).
+    fn connection(&self) -> std::sync::MutexGuard<'_, Option<SendRequest<Empty<bytes::Bytes>>>> {
+        self.sender
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    async fn connect(&self) -> anyhow::Result<SendRequest<Empty<bytes::Bytes>>> {
+        let stream = tokio::net::TcpStream::connect(&self.authority).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
+        // Driven by this runtime whenever a request is being sent or read.
+        self.runtime.spawn(connection);
+        Ok(sender)
+    }
+}
+
+/// `path?query=…`, the query form-encoded as browsers and reqwest send it.
+fn with_query(path: &str, query: &str) -> String {
+    format!(
+        "{path}?query={}",
+        url::form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    )
 }
 
 fn is_graph_query(query: &str) -> bool {
@@ -699,14 +802,19 @@ fn is_graph_query(query: &str) -> bool {
 }
 
 impl Endpoint {
-    /// Another client for the same server: its own connections (and reqwest's own thread).
+    /// Another client for the same server: its own connection.
     fn again(&self) -> anyhow::Result<Self> {
         Ok(Self {
             name: self.name,
             url: self.url.clone(),
-            client: client()?,
+            client: client(&self.url)?,
             dialect: self.dialect,
         })
+    }
+
+    /// The endpoint's path (`/sparql`).
+    fn path(&self) -> anyhow::Result<String> {
+        Ok(url::Url::parse(&self.url)?.path().to_owned())
     }
 
     fn ask(&self, query: &str) -> anyhow::Result<Answer> {
@@ -722,24 +830,19 @@ impl Endpoint {
         } else {
             "application/sparql-results+json"
         };
-        let Timed { client, runtime } = &self.client;
-        let (status, etag, partial, body) = runtime.block_on(async {
-            let response = client
-                .get(&self.url)
-                .query(&[("query", text.as_str())])
-                .header(ACCEPT, accept)
-                .send()
-                .await?;
-            let status = response.status();
-            let etag = response
-                .headers()
-                .get(ETAG)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            // Virtuoso's "anytime" answers: partial results past a time limit, flagged so.
-            let partial = response.headers().contains_key("x-sql-state");
-            anyhow::Ok((status, etag, partial, response.bytes().await?))
-        })?;
+        let Reply {
+            status,
+            headers,
+            body,
+        } = self
+            .client
+            .get(&with_query(&self.path()?, &text), Some(accept))?;
+        let etag = headers
+            .get(http::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        // Virtuoso's "anytime" answers: partial results past a time limit, flagged so.
+        let partial = headers.contains_key("x-sql-state");
         ensure!(
             status.is_success() && !partial,
             "{}: {status}{} for {query}\n{}",
@@ -753,13 +856,14 @@ impl Endpoint {
     /// Milliseconds for a `GET` of `path` on the same connection: the round trip of an answer
     /// that costs the server nothing, below which no answer can come.
     fn floor(&self, path: &str) -> anyhow::Result<f64> {
-        let url = self.url.replacen("/sparql", path, 1);
-        let Timed { client, runtime } = &self.client;
         let started = Instant::now();
-        runtime.block_on(async {
-            let response = client.get(&url).send().await?.error_for_status()?;
-            anyhow::Ok(response.bytes().await?)
-        })?;
+        let reply = self.client.get(path, None)?;
+        ensure!(
+            reply.status.is_success(),
+            "{}: {} for {path}",
+            self.name,
+            reply.status
+        );
         Ok(started.elapsed().as_secs_f64() * 1000.0)
     }
 
@@ -1068,8 +1172,8 @@ impl Server {
             child,
             endpoint: Endpoint {
                 name,
+                client: client(&url)?,
                 url,
-                client: client()?,
                 dialect,
             },
         };
@@ -1377,6 +1481,85 @@ fn flush_writes() -> anyhow::Result<()> {
     let status = Command::new("sync").status().context("running sync")?;
     ensure!(status.success(), "sync failed: {status}");
     Ok(())
+}
+
+/// The machine's CPU time counters (`/proc/stat`, in clock ticks): read before a step, they
+/// tell afterwards how much of the machine the host gave to other guests meanwhile (steal),
+/// which slows every process here alike.
+struct MachineCpu {
+    total: u64,
+    steal: u64,
+}
+
+impl MachineCpu {
+    fn read() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let counters: Vec<u64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .ok()?;
+        // user nice system idle iowait irq softirq steal (guest times are within user).
+        Some(Self {
+            total: counters.iter().take(8).sum(),
+            steal: *counters.get(7)?,
+        })
+    }
+}
+
+trait Stolen {
+    fn stolen_until_now(&self) -> String;
+}
+
+impl Stolen for Option<MachineCpu> {
+    /// The share of CPU time stolen since `self` was read, as a percentage.
+    fn stolen_until_now(&self) -> String {
+        match (self, MachineCpu::read()) {
+            (Some(before), Some(now)) if now.total > before.total => format!(
+                "{:.1} %",
+                100.0 * (now.steal - before.steal) as f64 / (now.total - before.total) as f64
+            ),
+            _ => "?".to_owned(),
+        }
+    }
+}
+
+/// What a load cost in CPU, and how busy the host was meanwhile.
+struct LoadCpu {
+    process_s: f64,
+    stolen: String,
+}
+
+/// User and system seconds of this process's children that have been waited for.
+fn children_cpu_s() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
+/// User and system seconds a running process has used (`/proc/PID/stat`), NaN if unknown.
+fn process_cpu_s(pid: u32) -> f64 {
+    // SAFETY: sysconf reads a constant of the system.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the command name (which may hold spaces), from the third on:
+            // utime and stime are the 14th and 15th.
+            let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+            let utime: f64 = fields.get(11)?.parse().ok()?;
+            let stime: f64 = fields.get(12)?.parse().ok()?;
+            Some((utime + stime) / ticks)
+        })
+        .unwrap_or(f64::NAN)
 }
 
 /// The 1, 5 and 15 minute load averages.
