@@ -161,21 +161,31 @@ impl Replica {
         Ok(())
     }
 
-    /// Makes the copy again from `source`: a new epoch, which no logged delta leads into. For
-    /// a commit, the log's version moves too, under the copy's lock: moved before it is taken,
-    /// a query catching up in between would find no delta leading to the new version and turn
-    /// the copy off.
+    /// Makes the copy again from `source`: a new epoch, which no logged delta leads into.
+    ///
+    /// The new copy is made before the copy's lock is taken (seconds on a large store):
+    /// meanwhile queries go on reading the copy as it stood before this commit, which is not
+    /// answered yet, and commits wait for the store's write lock that the caller holds. For a
+    /// commit, the log's version moves together with the swap, under the copy's lock: moved
+    /// before, a query catching up in between would find no delta leading to the new version
+    /// and turn the copy off.
     fn remake(&self, source: &Store, commit: bool) -> Result<(), StorageError> {
+        let made = copy_of(source)?;
         let mut copy = self.write();
         if commit {
             self.lock_log().version += 1;
         }
-        *copy = Some(copy_of(source)?);
+        let old = copy.replace(made);
         self.removals.store(0, Ordering::Relaxed);
-        let mut log = self.lock_log();
-        log.epoch += 1;
-        log.deltas.clear();
-        self.applied.store(log.version, Ordering::Release);
+        {
+            let mut log = self.lock_log();
+            log.epoch += 1;
+            log.deltas.clear();
+            self.applied.store(log.version, Ordering::Release);
+        }
+        drop(copy);
+        // Freed once readers may go on.
+        drop(old);
         Ok(())
     }
 
