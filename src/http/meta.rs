@@ -6,9 +6,9 @@ use super::routes::{operation, route, Route};
 use super::{graph_response, with_type, AppState};
 use crate::vocab;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::http::Method;
-use axum::response::Response;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use oxigraph::io::RdfFormat;
 use oxigraph::model::{NamedNode, Triple};
@@ -113,11 +113,12 @@ async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") }))
 }
 
-async fn openapi(State(state): State<AppState>) -> Json<serde_json::Value> {
-    Json(super::openapi::document(
-        state.store.base.as_str(),
-        super::routes::paths(&super::all_routes()),
-    ))
+async fn openapi(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        state.openapi.clone(),
+    )
+        .into_response()
 }
 
 /// VoID: the dataset, its SPARQL endpoint, its vocabularies and the triples of each graph.
