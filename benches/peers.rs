@@ -120,7 +120,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let virtuoso_load = started.elapsed();
     let virtuoso_load_cpu = LoadCpu {
         process_s: process_cpu_s(virtuoso.child.id()) - virtuoso_cpu_before,
-        stolen: virtuoso_machine.stolen_until_now(),
+        stolen: stolen_since(&virtuoso_machine),
     };
     // The bulk loader writes without a transaction log: the load is durable after this.
     let started = Instant::now();
@@ -155,7 +155,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let our_load = started.elapsed();
     let our_load_cpu = LoadCpu {
         process_s: children_cpu_s() - children_before,
-        stolen: our_machine.stolen_until_now(),
+        stolen: stolen_since(&our_machine),
     };
     // Virtuoso's background work after its load (if any) would share the cores with ours.
     let virtuoso_meanwhile = process_cpu_s(virtuoso.child.id()) - virtuoso_idle_before;
@@ -329,7 +329,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let runaway_outcomes = hostile.outcomes();
     let runaway_workers = children(our_pid);
     let load_after = loadavg();
-    let run_stolen = machine_before.stolen_until_now();
+    let run_stolen = stolen_since(&machine_before);
 
     // The report.
     let sizes = Sizes::default();
@@ -702,6 +702,8 @@ struct Endpoint {
 /// answer, and its blocking client twice that.
 struct Timed {
     authority: String,
+    /// The endpoint's path (`/sparql`), parsed once.
+    path: String,
     runtime: tokio::runtime::Runtime,
     sender: std::sync::Mutex<Option<SendRequest<Empty<bytes::Bytes>>>>,
 }
@@ -726,6 +728,7 @@ fn client(url: &str) -> anyhow::Result<Timed> {
             url.port_or_known_default()
                 .context("the endpoint has a port")?
         ),
+        path: url.path().to_owned(),
         runtime: tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?,
@@ -815,11 +818,6 @@ impl Endpoint {
         })
     }
 
-    /// The endpoint's path (`/sparql`).
-    fn path(&self) -> anyhow::Result<String> {
-        Ok(url::Url::parse(&self.url)?.path().to_owned())
-    }
-
     fn ask(&self, query: &str) -> anyhow::Result<Answer> {
         let text = match self.dialect {
             // Virtuoso's DESCRIBE is not a CBD by default; ours is.
@@ -839,7 +837,7 @@ impl Endpoint {
             body,
         } = self
             .client
-            .get(&with_query(&self.path()?, &text), Some(accept))?;
+            .get(&with_query(&self.client.path, &text), Some(accept))?;
         let etag = headers
             .get(http::header::ETAG)
             .and_then(|v| v.to_str().ok())
@@ -1513,20 +1511,14 @@ impl MachineCpu {
     }
 }
 
-trait Stolen {
-    fn stolen_until_now(&self) -> String;
-}
-
-impl Stolen for Option<MachineCpu> {
-    /// The share of CPU time stolen since `self` was read, as a percentage.
-    fn stolen_until_now(&self) -> String {
-        match (self, MachineCpu::read()) {
-            (Some(before), Some(now)) if now.total > before.total => format!(
-                "{:.1} %",
-                100.0 * (now.steal - before.steal) as f64 / (now.total - before.total) as f64
-            ),
-            _ => "?".to_owned(),
-        }
+/// The share of CPU time stolen since `before` was read, as a percentage.
+fn stolen_since(before: &Option<MachineCpu>) -> String {
+    match (before, MachineCpu::read()) {
+        (Some(before), Some(now)) if now.total > before.total => format!(
+            "{:.1} %",
+            100.0 * (now.steal - before.steal) as f64 / (now.total - before.total) as f64
+        ),
+        _ => "?".to_owned(),
     }
 }
 
