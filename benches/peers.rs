@@ -81,89 +81,35 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         data.display()
     );
 
-    // Virtuoso first: its own instance, its own database, loaded from the file.
-    let virtuoso_dir = work.0.join("virtuoso");
-    std::fs::create_dir_all(&virtuoso_dir)?;
-    let (sql_port, virtuoso_port) = (free_port()?, free_port()?);
-    std::fs::write(
-        virtuoso_dir.join("virtuoso.ini"),
-        virtuoso_ini(&virtuoso_dir, &work.0, sql_port, virtuoso_port),
-    )?;
-    let started = Instant::now();
-    let virtuoso = Server::start(
-        "Virtuoso",
-        Command::new("virtuoso-t")
-            .args(["+foreground", "+configfile", "virtuoso.ini"])
-            .current_dir(&virtuoso_dir),
-        &virtuoso_dir.join("virtuoso.out"),
-        format!("http://127.0.0.1:{virtuoso_port}/sparql"),
-        Dialect::Virtuoso,
-    )?;
-    let virtuoso_start = started.elapsed();
-    let data_dir = data.parent().context("the data file has a folder")?;
-    let data_name = data.file_name().context("the data file has a name")?;
-    flush_writes()?;
-    let virtuoso_cpu_before = process_cpu_s(virtuoso.child.id());
-    let virtuoso_machine = MachineCpu::read();
-    let started = Instant::now();
-    isql(
-        sql_port,
-        &[
-            &format!(
-                "ld_dir('{}', '{}', '{graph}')",
-                data_dir.display(),
-                data_name.to_string_lossy()
-            ),
-            "rdf_loader_run()",
-        ],
-    )?;
-    let virtuoso_load = started.elapsed();
-    let virtuoso_load_cpu = LoadCpu {
-        process_s: process_cpu_s(virtuoso.child.id()) - virtuoso_cpu_before,
-        stolen: stolen_since(&virtuoso_machine),
-    };
-    // The bulk loader writes without a transaction log: the load is durable after this.
-    let started = Instant::now();
-    isql(sql_port, &["checkpoint"])?;
-    let virtuoso_checkpoint = started.elapsed();
-    let status = isql(sql_port, &["select 'load-errors=' || cast(count(*) as varchar) from DB.DBA.LOAD_LIST where ll_state <> 2 or ll_error is not null"])?;
-    ensure!(
-        status.contains("load-errors=0"),
-        "Virtuoso's loader reports errors: {status}"
-    );
-
-    // Ours: the same file through the command partners' operators use, then the server on it.
-    let store = work.0.join("ours");
-    flush_writes()?;
-    let children_before = children_cpu_s();
-    let virtuoso_idle_before = process_cpu_s(virtuoso.child.id());
-    let our_machine = MachineCpu::read();
-    let started = Instant::now();
-    let loaded = Command::new(BIN)
-        .args([
-            "load",
-            "--graph",
-            "synthetic",
-            "--base-iri",
-            BASE,
-            "--store",
-        ])
-        .arg(&store)
-        .arg(&data)
-        .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false")
-        .output()?;
-    let our_load = started.elapsed();
-    let our_load_cpu = LoadCpu {
-        process_s: children_cpu_s() - children_before,
-        stolen: stolen_since(&our_machine),
-    };
-    // Virtuoso's background work after its load (if any) would share the cores with ours.
-    let virtuoso_meanwhile = process_cpu_s(virtuoso.child.id()) - virtuoso_idle_before;
-    let load_message = String::from_utf8_lossy(&loaded.stderr).trim().to_owned();
-    ensure!(
-        loaded.status.success(),
-        "lieux-communs load: {load_message}"
-    );
+    // Each side loads the file LOAD_ROUNDS times, taking turns: Virtuoso into a new instance on
+    // a new database, then ours into a new store while that Virtuoso idles (as it does during
+    // the queries). One load is one sample of a machine whose memory and disk vary from minute
+    // to minute; the median of alternated loads is what either side is held to. The last pair
+    // serves the queries.
+    let mut virtuoso_loads = Vec::new();
+    let mut our_loads = Vec::new();
+    let mut last = None;
+    for round in 0..LOAD_ROUNDS {
+        if let Some((virtuoso, store)) = last.take() {
+            // Stopped and removed before the next pair: only one of each at a time.
+            drop(virtuoso);
+            std::fs::remove_dir_all(&store)?;
+            std::fs::remove_dir_all(work.0.join(format!("virtuoso-{}", round - 1)))?;
+        }
+        let (virtuoso, virtuoso_loaded) = virtuoso_loaded(&work.0, round, &data, &graph)?;
+        let store = work.0.join(format!("ours-{round}"));
+        let ours = our_load(&store, &data, &virtuoso)?;
+        eprintln!(
+            "peers: load {}: Virtuoso {:.2} s, lieux-communs {:.2} s",
+            round + 1,
+            virtuoso_loaded.load.as_secs_f64(),
+            ours.time.as_secs_f64()
+        );
+        virtuoso_loads.push(virtuoso_loaded);
+        our_loads.push(ours);
+        last = Some((virtuoso, store));
+    }
+    let (virtuoso, store) = last.context("at least one load")?;
     let our_port = free_port()?;
     let ours = Server::start(
         "lieux-communs",
@@ -356,24 +302,41 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     )?;
     writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
     let rate = |d: Duration| quads.len() as f64 / d.as_secs_f64();
-    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | {:.2} s | {:.0} | {:.2} s | {} | Virtuoso (idle, its load done): {virtuoso_meanwhile:.2} s |", our_load.as_secs_f64(), rate(our_load), our_load_cpu.process_s, our_load_cpu.stolen)?;
+    let ours_time = middle(&our_loads, |l| l.time);
+    let ours_cpu = middle(&our_loads, |l| l.cpu.process_s);
+    let virtuoso_time = middle(&virtuoso_loads, |l| l.load);
+    let virtuoso_cpu = middle(&virtuoso_loads, |l| l.cpu.process_s);
+    let virtuoso_durable = middle(&virtuoso_loads, |l| l.load + l.checkpoint);
+    let each = |times: Vec<f64>| {
+        times
+            .iter()
+            .map(|t| format!("{t:.2}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let steals = |cpus: Vec<&LoadCpu>| {
+        cpus.iter()
+            .map(|c| c.stolen.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | **{:.2} s** ({} s) | {:.0} | {ours_cpu:.2} s | {} | Virtuoso (idle, its load done): {} s |", ours_time.as_secs_f64(), each(our_loads.iter().map(|l| l.time.as_secs_f64()).collect()), rate(ours_time), steals(our_loads.iter().map(|l| &l.cpu).collect()), each(our_loads.iter().map(|l| l.virtuoso_meanwhile).collect()))?;
     writeln!(
         md,
-        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | {:.2} s | {:.0} | {:.2} s | {} | none (ours not started yet) |",
-        virtuoso_load.as_secs_f64(),
-        rate(virtuoso_load),
-        virtuoso_load_cpu.process_s,
-        virtuoso_load_cpu.stolen
+        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | **{:.2} s** ({} s) | {:.0} | {virtuoso_cpu:.2} s | {} | none (ours not started yet) |",
+        virtuoso_time.as_secs_f64(),
+        each(virtuoso_loads.iter().map(|l| l.load.as_secs_f64()).collect()),
+        rate(virtuoso_time),
+        steals(virtuoso_loads.iter().map(|l| &l.cpu).collect()),
     )?;
-    let virtuoso_durable = virtuoso_load + virtuoso_checkpoint;
     writeln!(
         md,
         "| Virtuoso, the same then `checkpoint` (durable: the loader writes no log) | {:.2} s | {:.0} | | | |",
         virtuoso_durable.as_secs_f64(),
         rate(virtuoso_durable)
     )?;
-    writeln!(md, "\nCPU time: user and system time of the process that loads (our `load` process; Virtuoso's server process), on all its threads: the same work costs more of it when other work shares the cores and their caches. Steal: the share of the machine's CPU time that the host gave to other guests while the load ran (from `/proc/stat`).\n")?;
-    writeln!(md, "lieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s.\n", load_message.lines().last().unwrap_or_default(), virtuoso_start.as_secs_f64())?;
+    writeln!(md, "\nEach side loaded the file {LOAD_ROUNDS} times, taking turns (Virtuoso into a new instance on a new database, then ours into a new store while that Virtuoso idled); the time and CPU time shown are the medians, each load's time in brackets, in order. CPU time: user and system time of the process that loads (our `load` process; Virtuoso's server process), on all its threads: the same work costs more of it when other work shares the cores and their caches. Steal: the share of the machine's CPU time that the host gave to other guests while each load ran (from `/proc/stat`).\n")?;
+    writeln!(md, "lieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s (median).\n", our_loads.last().map(|l| l.message.lines().last().unwrap_or_default()).unwrap_or_default(), middle(&virtuoso_loads, |l| l.start).as_secs_f64())?;
 
     writeln!(md, "## Same answers?\n")?;
     writeln!(md, "SELECT answers compared as multisets of rows; RDF terms normalized: blank nodes as one label, `xsd:string` as a simple literal, numbers by value within their kind (integer, decimal, double, float), language tags in lower case. DESCRIBE and CONSTRUCT compared as sets of triples, the same way; Virtuoso's DESCRIBE asked for a concise bounded description (`define sql:describe-mode \"CBD\"`), what ours answers.\n")?;
@@ -496,7 +459,7 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     writeln!(md, "- Both servers run on this machine at the same time, on loopback, queried over HTTP by one client (one keep-alive HTTP/1.1 connection per server, hyper's client connection driven on the measuring thread: no pool, no thread of its own) with `GET /sparql?query=…`, no `default-graph-uri`: the default graph is the union of the named graphs on both (ours by design, Virtuoso by default), so the data sit in the graph they were loaded into and the queries read the default graph, as partners' do.")?;
     writeln!(md, "- Cold: our server keeps answers per store version, keyed by the query, so every measured repetition must be a query it has not seen, without changing the work. Each request is made distinct by renaming the query's variables (`?place` → `?place_r17`, a new suffix for every request, on both servers): the algebra, and so the plan, is the same up to names, and so are the answers but for the names of the columns. DESCRIBE of one IRI has no variable: it gets `LIMIT 1000017` instead, far above its rows. Not a comment: whether a comment changes the key depends on whether the key is the text or the parsed query, and renaming changes both. It also defeats Virtuoso's cache of compiled queries, so both servers parse and plan every request. {key_check}")?;
     writeln!(md, "- Interleaving: the servers take turns within each round, and which goes first alternates, so that a background load on the machine falls on both alike; the load averages at the top tell how busy the machine was (above the number of CPUs, the figures are noisy).")?;
-    writeln!(md, "- Loading: the same N-Triples file, by our `load` command (timed from process start to exit) and by Virtuoso's bulk loader through `isql-vt` (timed from the `ld_dir` call to the end of `rdf_loader_run()`, then with the `checkpoint` that makes it durable). Before each load the machine's pending writes are flushed (`sync`): each load's `fsync` then waits for its own writes only, not for the file just generated or the other's checkpoint. Virtuoso starts first, on a fresh database in a temporary folder, with its own `virtuoso.ini` and free ports, not the system's service.")?;
+    writeln!(md, "- Loading: the same N-Triples file, by our `load` command (timed from process start to exit) and by Virtuoso's bulk loader through `isql-vt` (timed from the `ld_dir` call to the end of `rdf_loader_run()`, then with the `checkpoint` that makes it durable), {LOAD_ROUNDS} times each, taking turns, each into a new database (Virtuoso a new instance); the medians are the figures, and the last pair serves the queries. Before each load the machine's pending writes are flushed (`sync`): each load's `fsync` then waits for its own writes only, not for the file just generated or the other's checkpoint. Virtuoso starts first, on a fresh database in a temporary folder, with its own `virtuoso.ini` and free ports, not the system's service.")?;
     writeln!(md, "- Our store also holds the ontology graph, which our server writes at start; none of the six queries reads what it holds, and the comparison above would show it.")?;
     Ok(md)
 }
@@ -1520,6 +1483,138 @@ fn stolen_since(before: &Option<MachineCpu>) -> String {
         ),
         _ => "?".to_owned(),
     }
+}
+
+/// Loads of each side, alternated: the median is the figure (see `run`).
+const LOAD_ROUNDS: usize = 3;
+
+/// One load of Virtuoso: its start on an empty database, the bulk load, the checkpoint that
+/// makes it durable.
+struct VirtuosoLoad {
+    start: Duration,
+    load: Duration,
+    checkpoint: Duration,
+    cpu: LoadCpu,
+}
+
+/// A new Virtuoso instance, on a new database in `work/virtuoso-{round}`, with `data` loaded
+/// into `graph`.
+fn virtuoso_loaded(
+    work: &Path,
+    round: usize,
+    data: &Path,
+    graph: &str,
+) -> anyhow::Result<(Server, VirtuosoLoad)> {
+    let dir = work.join(format!("virtuoso-{round}"));
+    std::fs::create_dir_all(&dir)?;
+    let (sql_port, http_port) = (free_port()?, free_port()?);
+    std::fs::write(
+        dir.join("virtuoso.ini"),
+        virtuoso_ini(&dir, work, sql_port, http_port),
+    )?;
+    let started = Instant::now();
+    let virtuoso = Server::start(
+        "Virtuoso",
+        Command::new("virtuoso-t")
+            .args(["+foreground", "+configfile", "virtuoso.ini"])
+            .current_dir(&dir),
+        &dir.join("virtuoso.out"),
+        format!("http://127.0.0.1:{http_port}/sparql"),
+        Dialect::Virtuoso,
+    )?;
+    let start = started.elapsed();
+    let data_dir = data.parent().context("the data file has a folder")?;
+    let data_name = data.file_name().context("the data file has a name")?;
+    flush_writes()?;
+    let cpu_before = process_cpu_s(virtuoso.child.id());
+    let machine = MachineCpu::read();
+    let started = Instant::now();
+    isql(
+        sql_port,
+        &[
+            &format!(
+                "ld_dir('{}', '{}', '{graph}')",
+                data_dir.display(),
+                data_name.to_string_lossy()
+            ),
+            "rdf_loader_run()",
+        ],
+    )?;
+    let load = started.elapsed();
+    let cpu = LoadCpu {
+        process_s: process_cpu_s(virtuoso.child.id()) - cpu_before,
+        stolen: stolen_since(&machine),
+    };
+    // The bulk loader writes without a transaction log: the load is durable after this.
+    let started = Instant::now();
+    isql(sql_port, &["checkpoint"])?;
+    let checkpoint = started.elapsed();
+    let status = isql(sql_port, &["select 'load-errors=' || cast(count(*) as varchar) from DB.DBA.LOAD_LIST where ll_state <> 2 or ll_error is not null"])?;
+    ensure!(
+        status.contains("load-errors=0"),
+        "Virtuoso's loader reports errors: {status}"
+    );
+    Ok((
+        virtuoso,
+        VirtuosoLoad {
+            start,
+            load,
+            checkpoint,
+            cpu,
+        },
+    ))
+}
+
+/// One load of ours, by the command partners' operators use.
+struct OurLoad {
+    time: Duration,
+    cpu: LoadCpu,
+    /// Virtuoso's CPU time meanwhile: its background work, if any, would share the cores.
+    virtuoso_meanwhile: f64,
+    message: String,
+}
+
+/// `lieux-communs load` of `data` into a new store at `store`, Virtuoso idling beside it.
+fn our_load(store: &Path, data: &Path, virtuoso: &Server) -> anyhow::Result<OurLoad> {
+    flush_writes()?;
+    let children_before = children_cpu_s();
+    let virtuoso_before = process_cpu_s(virtuoso.child.id());
+    let machine = MachineCpu::read();
+    let started = Instant::now();
+    let loaded = Command::new(BIN)
+        .args([
+            "load",
+            "--graph",
+            "synthetic",
+            "--base-iri",
+            BASE,
+            "--store",
+        ])
+        .arg(store)
+        .arg(data)
+        .env("LIEUX_COMMUNS_LOAD_FIXTURES", "false")
+        .output()?;
+    let time = started.elapsed();
+    let cpu = LoadCpu {
+        process_s: children_cpu_s() - children_before,
+        stolen: stolen_since(&machine),
+    };
+    let virtuoso_meanwhile = process_cpu_s(virtuoso.child.id()) - virtuoso_before;
+    let message = String::from_utf8_lossy(&loaded.stderr).trim().to_owned();
+    ensure!(loaded.status.success(), "lieux-communs load: {message}");
+    Ok(OurLoad {
+        time,
+        cpu,
+        virtuoso_meanwhile,
+        message,
+    })
+}
+
+/// The median of a few measures (the upper one of an even count).
+fn middle<T, V: Copy + PartialOrd>(of: &[T], value: impl Fn(&T) -> V) -> V {
+    let mut values: Vec<V> = of.iter().map(value).collect();
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    values[values.len() / 2]
 }
 
 /// What a load cost in CPU, and how busy the host was meanwhile.
