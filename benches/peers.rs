@@ -90,13 +90,14 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
     let mut our_loads = Vec::new();
     let mut last = None;
     for round in 0..LOAD_ROUNDS {
-        if let Some((virtuoso, store)) = last.take() {
+        if let Some((virtuoso, virtuoso_dir, store)) = last.take() {
             // Stopped and removed before the next pair: only one of each at a time.
             drop(virtuoso);
-            std::fs::remove_dir_all(&store)?;
-            std::fs::remove_dir_all(work.0.join(format!("virtuoso-{}", round - 1)))?;
+            std::fs::remove_dir_all(virtuoso_dir)?;
+            std::fs::remove_dir_all(store)?;
         }
-        let (virtuoso, virtuoso_loaded) = virtuoso_loaded(&work.0, round, &data, &graph)?;
+        let virtuoso_dir = work.0.join(format!("virtuoso-{round}"));
+        let (virtuoso, virtuoso_loaded) = virtuoso_loaded(&virtuoso_dir, &work.0, &data, &graph)?;
         let store = work.0.join(format!("ours-{round}"));
         let ours = our_load(&store, &data, &virtuoso)?;
         eprintln!(
@@ -107,9 +108,9 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         );
         virtuoso_loads.push(virtuoso_loaded);
         our_loads.push(ours);
-        last = Some((virtuoso, store));
+        last = Some((virtuoso, virtuoso_dir, store));
     }
-    let (virtuoso, store) = last.context("at least one load")?;
+    let (virtuoso, _, store) = last.context("at least one load")?;
     let our_port = free_port()?;
     let ours = Server::start(
         "lieux-communs",
@@ -1497,27 +1498,26 @@ struct VirtuosoLoad {
     cpu: LoadCpu,
 }
 
-/// A new Virtuoso instance, on a new database in `work/virtuoso-{round}`, with `data` loaded
-/// into `graph`.
+/// A new Virtuoso instance, on a new database in `dir`, with `data` (a file under `work`, the
+/// folder its loader may read) loaded into `graph`.
 fn virtuoso_loaded(
+    dir: &Path,
     work: &Path,
-    round: usize,
     data: &Path,
     graph: &str,
 ) -> anyhow::Result<(Server, VirtuosoLoad)> {
-    let dir = work.join(format!("virtuoso-{round}"));
-    std::fs::create_dir_all(&dir)?;
+    std::fs::create_dir_all(dir)?;
     let (sql_port, http_port) = (free_port()?, free_port()?);
     std::fs::write(
         dir.join("virtuoso.ini"),
-        virtuoso_ini(&dir, work, sql_port, http_port),
+        virtuoso_ini(dir, work, sql_port, http_port),
     )?;
     let started = Instant::now();
     let virtuoso = Server::start(
         "Virtuoso",
         Command::new("virtuoso-t")
             .args(["+foreground", "+configfile", "virtuoso.ini"])
-            .current_dir(&dir),
+            .current_dir(dir),
         &dir.join("virtuoso.out"),
         format!("http://127.0.0.1:{http_port}/sparql"),
         Dialect::Virtuoso,
