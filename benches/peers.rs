@@ -302,42 +302,55 @@ fn run(settings: &Settings) -> anyhow::Result<String> {
         "| what | time | triples/s | CPU time of the loading process | host's steal meanwhile | the other server's CPU time meanwhile |"
     )?;
     writeln!(md, "|---|---:|---:|---:|---:|---:|")?;
-    let rate = |d: Duration| quads.len() as f64 / d.as_secs_f64();
-    let ours_time = middle(&our_loads, |l| l.time);
-    let ours_cpu = middle(&our_loads, |l| l.cpu.process_s);
-    let virtuoso_time = middle(&virtuoso_loads, |l| l.load);
-    let virtuoso_cpu = middle(&virtuoso_loads, |l| l.cpu.process_s);
-    let virtuoso_durable = middle(&virtuoso_loads, |l| l.load + l.checkpoint);
-    let each = |times: Vec<f64>| {
-        times
+    let rate = |seconds: f64| quads.len() as f64 / seconds;
+    // Each load's figures, their median, and them listed in order.
+    let median = |values: &[f64]| Stats::of(values.to_vec()).median;
+    let listed = |values: &[f64]| {
+        values
             .iter()
-            .map(|t| format!("{t:.2}"))
+            .map(|v| format!("{v:.2}"))
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let steals = |cpus: Vec<&LoadCpu>| {
-        cpus.iter()
-            .map(|c| c.stolen.clone())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | **{:.2} s** ({} s) | {:.0} | {ours_cpu:.2} s | {} | Virtuoso (idle, its load done): {} s |", ours_time.as_secs_f64(), each(our_loads.iter().map(|l| l.time.as_secs_f64()).collect()), rate(ours_time), steals(our_loads.iter().map(|l| &l.cpu).collect()), each(our_loads.iter().map(|l| l.virtuoso_meanwhile).collect()))?;
+    let ours_time: Vec<f64> = our_loads.iter().map(|l| l.time.as_secs_f64()).collect();
+    let ours_cpu: Vec<f64> = our_loads.iter().map(|l| l.cpu.process_s).collect();
+    let ours_steal: Vec<&str> = our_loads.iter().map(|l| l.cpu.stolen.as_str()).collect();
+    let meanwhile: Vec<f64> = our_loads.iter().map(|l| l.virtuoso_meanwhile).collect();
+    let virtuoso_time: Vec<f64> = virtuoso_loads
+        .iter()
+        .map(|l| l.load.as_secs_f64())
+        .collect();
+    let virtuoso_cpu: Vec<f64> = virtuoso_loads.iter().map(|l| l.cpu.process_s).collect();
+    let virtuoso_steal: Vec<&str> = virtuoso_loads
+        .iter()
+        .map(|l| l.cpu.stolen.as_str())
+        .collect();
+    let virtuoso_durable: Vec<f64> = virtuoso_loads
+        .iter()
+        .map(|l| (l.load + l.checkpoint).as_secs_f64())
+        .collect();
+    let virtuoso_start: Vec<f64> = virtuoso_loads
+        .iter()
+        .map(|l| l.start.as_secs_f64())
+        .collect();
+    writeln!(md, "| lieux-communs `load --graph synthetic --store DIR FILE` (the whole process: store created, ontology graph written, file parsed, committed) | **{:.2} s** ({} s) | {:.0} | {:.2} s | {} | Virtuoso (idle, its load done): {} s |", median(&ours_time), listed(&ours_time), rate(median(&ours_time)), median(&ours_cpu), ours_steal.join(", "), listed(&meanwhile))?;
     writeln!(
         md,
-        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | **{:.2} s** ({} s) | {:.0} | {virtuoso_cpu:.2} s | {} | none (ours not started yet) |",
-        virtuoso_time.as_secs_f64(),
-        each(virtuoso_loads.iter().map(|l| l.load.as_secs_f64()).collect()),
-        rate(virtuoso_time),
-        steals(virtuoso_loads.iter().map(|l| &l.cpu).collect()),
+        "| Virtuoso `ld_dir` + `rdf_loader_run()` (through `isql-vt`) | **{:.2} s** ({} s) | {:.0} | {:.2} s | {} | none (ours not started yet) |",
+        median(&virtuoso_time),
+        listed(&virtuoso_time),
+        rate(median(&virtuoso_time)),
+        median(&virtuoso_cpu),
+        virtuoso_steal.join(", "),
     )?;
     writeln!(
         md,
         "| Virtuoso, the same then `checkpoint` (durable: the loader writes no log) | {:.2} s | {:.0} | | | |",
-        virtuoso_durable.as_secs_f64(),
-        rate(virtuoso_durable)
+        median(&virtuoso_durable),
+        rate(median(&virtuoso_durable))
     )?;
     writeln!(md, "\nEach side loaded the file {LOAD_ROUNDS} times, taking turns (Virtuoso into a new instance on a new database, then ours into a new store while that Virtuoso idled); the time and CPU time shown are the medians, each load's time in brackets, in order. CPU time: user and system time of the process that loads (our `load` process; Virtuoso's server process), on all its threads: the same work costs more of it when other work shares the cores and their caches. Steal: the share of the machine's CPU time that the host gave to other guests while each load ran (from `/proc/stat`).\n")?;
-    writeln!(md, "lieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s (median).\n", our_loads.last().map(|l| l.message.lines().last().unwrap_or_default()).unwrap_or_default(), middle(&virtuoso_loads, |l| l.start).as_secs_f64())?;
+    writeln!(md, "lieux-communs said: `{}`. Virtuoso's start on an empty database, not counted above: {:.1} s (median).\n", our_loads.last().map(|l| l.message.lines().last().unwrap_or_default()).unwrap_or_default(), median(&virtuoso_start))?;
 
     writeln!(md, "## Same answers?\n")?;
     writeln!(md, "SELECT answers compared as multisets of rows; RDF terms normalized: blank nodes as one label, `xsd:string` as a simple literal, numbers by value within their kind (integer, decimal, double, float), language tags in lower case. DESCRIBE and CONSTRUCT compared as sets of triples, the same way; Virtuoso's DESCRIBE asked for a concise bounded description (`define sql:describe-mode \"CBD\"`), what ours answers.\n")?;
@@ -1608,13 +1621,6 @@ fn our_load(store: &Path, data: &Path, virtuoso: &Server) -> anyhow::Result<OurL
         virtuoso_meanwhile,
         message,
     })
-}
-
-/// The median of a few measures (the upper one of an even count).
-fn middle<T, V: Copy + PartialOrd>(of: &[T], value: impl Fn(&T) -> V) -> V {
-    let mut values: Vec<V> = of.iter().map(value).collect();
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-    values[values.len() / 2]
 }
 
 /// What a load cost in CPU, and how busy the host was meanwhile.
