@@ -7,7 +7,7 @@ use super::precedence::Precedence;
 use super::results::{evaluation_error, serialize_results, too_large};
 use super::slots::Slots;
 use super::{ParsedQuery, QueryError, QueryForm, ResultFormat};
-use crate::quad_index::QuadIndex;
+use crate::quad_index::{QuadIndex, QueryView};
 use crate::store::AppStore;
 use bytes::Bytes;
 use oxigraph::model::{GraphName, NamedNode, NamedNodeRef, NamedOrBlankNode};
@@ -467,7 +467,11 @@ pub(super) fn evaluate_on(
     let never = CancellationToken::new();
     evaluate(
         SparqlEvaluator::new(),
-        |prepared| prepared.on_queryable_dataset(index).execute(),
+        |prepared| {
+            prepared
+                .on_queryable_dataset(QueryView::new(index))
+                .execute()
+        },
         parsed,
         format,
         &never,
