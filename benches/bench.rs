@@ -102,7 +102,7 @@ fn sparql_bench(out_dir: &std::path::Path) -> anyhow::Result<()> {
     )?;
     writeln!(
         report,
-        "generate: {:.2} s; bulk load: {:.2} s ({:.0} quads/s)\n",
+        "generate: {:.2} s; written into the server's store: {:.2} s ({:.0} quads/s; Oxigraph's bulk loader in one batch, then the in-memory query copy made again from the store; `lieux-communs load` alone: `sparql-peers.md`)\n",
         generated.as_secs_f64(),
         loaded.as_secs_f64(),
         quads.len() as f64 / loaded.as_secs_f64()
