@@ -371,27 +371,21 @@ impl QuadIndex {
         object: Option<TermRef<'_>>,
         graph: Option<GraphNameRef<'_>>,
     ) -> impl Iterator<Item = Quad> + 'a {
-        // `None` for a term the index does not hold, which matches nothing.
-        let bound = |term: Option<TermRef<'_>>| match term {
-            None => Some(None),
-            Some(term) => self.id_of(term).map(Some),
-        };
-        let pattern = (|| {
-            let graph = match graph {
-                None => GraphFilter::Any,
-                Some(GraphNameRef::DefaultGraph) => GraphFilter::Exactly(DEFAULT_GRAPH),
-                Some(GraphNameRef::NamedNode(n)) => GraphFilter::Exactly(self.id_of(n.into())?),
-                Some(GraphNameRef::BlankNode(b)) => GraphFilter::Exactly(self.id_of(b.into())?),
-            };
-            Some([bound(subject)?, bound(predicate)?, bound(object)?]).zip(Some(graph))
-        })();
-        pattern
-            .map_or_else(Lookup::nothing, |(spo, graph)| self.lookup(spo, graph))
-            .filter_map(|ids| self.quad_of(ids))
+        let graph = graph.map(|g| match g {
+            GraphNameRef::DefaultGraph => None,
+            GraphNameRef::NamedNode(n) => Some(n.into()),
+            GraphNameRef::BlankNode(b) => Some(b.into()),
+        });
+        let pattern = ids_of([subject, predicate, object], graph, |t| self.id_of(t));
+        self.lookup(pattern).filter_map(|ids| self.quad_of(ids))
     }
 
-    /// The quads of a pattern of ids, as ids `[s, p, o, g]`, from the index that answers it.
-    fn lookup(&self, [s, p, o]: [Option<u32>; 3], graph: GraphFilter) -> Lookup<'_> {
+    /// The quads of a pattern of ids ([`ids_of`]), as ids `[s, p, o, g]`, from the index that
+    /// answers it.
+    fn lookup(&self, pattern: Option<([Option<u32>; 3], GraphFilter)>) -> Lookup<'_> {
+        let Some(([s, p, o], graph)) = pattern else {
+            return Lookup::nothing();
+        };
         let (order, lists, prefix): (Order, &Index, &[u32]) = match (s, p, o, graph) {
             (Some(s), Some(p), Some(o), _) => (Order::Spog, &self.spog, &[s, p, o]),
             (Some(s), Some(p), None, _) => (Order::Spog, &self.spog, &[s, p]),
@@ -482,6 +476,24 @@ impl Order {
 enum GraphFilter {
     Any,
     Exactly(u32),
+}
+
+/// A pattern's terms as ids, by `id` (the id of a term, if the index holds it); the graph
+/// `None` for any, `Some(None)` for the default graph. `None` when the pattern names a term the
+/// index does not hold: it matches nothing.
+fn ids_of<T>(
+    spo: [Option<T>; 3],
+    graph: Option<Option<T>>,
+    id: impl Fn(T) -> Option<u32>,
+) -> Option<([Option<u32>; 3], GraphFilter)> {
+    let graph = match graph {
+        None => GraphFilter::Any,
+        Some(None) => GraphFilter::Exactly(DEFAULT_GRAPH),
+        Some(Some(g)) => GraphFilter::Exactly(id(g)?),
+    };
+    // Each: `Some(None)` unbound, `None` a term the index does not hold.
+    let [s, p, o] = spo.map(|term| term.map_or(Some(None), |t| id(t).map(Some)));
+    Some(([s?, p?, o?], graph))
 }
 
 /// The quads of one pattern: a run of entries of one list of an index, or every list in turn
@@ -581,30 +593,16 @@ impl<'a> QueryableDataset<'a> for QueryView<'a> {
         object: Option<&IndexTerm>,
         graph_name: Option<Option<&IndexTerm>>,
     ) -> impl Iterator<Item = Result<InternalQuad<IndexTerm>, Infallible>> + use<'a> {
-        // `None` for a term the index does not hold, which matches nothing.
-        let bound = |term: Option<&IndexTerm>| match term {
-            None => Some(None),
-            Some(term) => term.stored().map(Some),
-        };
-        let pattern = (|| {
-            let graph = match graph_name {
-                None => GraphFilter::Any,
-                Some(None) => GraphFilter::Exactly(DEFAULT_GRAPH),
-                Some(Some(g)) => GraphFilter::Exactly(g.stored()?),
-            };
-            Some([bound(subject)?, bound(predicate)?, bound(object)?]).zip(Some(graph))
-        })();
+        let pattern = ids_of([subject, predicate, object], graph_name, |t| t.stored());
         let index: &'a QuadIndex = self.index;
-        pattern
-            .map_or_else(Lookup::nothing, |(spo, graph)| index.lookup(spo, graph))
-            .map(|[s, p, o, g]| {
-                Ok(InternalQuad {
-                    subject: IndexTerm(s),
-                    predicate: IndexTerm(p),
-                    object: IndexTerm(o),
-                    graph_name: (g != DEFAULT_GRAPH).then_some(IndexTerm(g)),
-                })
+        index.lookup(pattern).map(|[s, p, o, g]| {
+            Ok(InternalQuad {
+                subject: IndexTerm(s),
+                predicate: IndexTerm(p),
+                object: IndexTerm(o),
+                graph_name: (g != DEFAULT_GRAPH).then_some(IndexTerm(g)),
             })
+        })
     }
 
     fn internal_named_graphs(
